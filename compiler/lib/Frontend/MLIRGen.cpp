@@ -1,0 +1,362 @@
+//===- MLIRGen.cpp - The typed program to the nn dialect ------------------===//
+//
+// A mechanical translation: Sema has decided every type, broadcast and name, so each program
+// op becomes exactly one nn op (or an arith/scf op for index arithmetic and loops). Ops are
+// built generically from their registered names and attributes, which keeps this file a
+// table; the dialect's verifiers then check the result.
+//
+// Functions: `@<model>` evaluates the model (eval mode); `@<model>_loss` computes the training
+// loss (train mode). Arguments are ordered inputs, labels, parameters, state, rng key, and
+// carry the attributes documented in docs/dialect.md. The train block becomes the module
+// attribute `nn.train`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Frontend/MLIRGen.h"
+#include "nnc/Frontend/Frontend.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace nnc;
+
+namespace {
+
+class Gen {
+public:
+  Gen(const Frontend &fe, mlir::MLIRContext *ctx) : fe(fe), b(ctx) {}
+
+  mlir::OwningOpRef<mlir::ModuleOp> run(const Program &prog);
+
+private:
+  mlir::Type elemType(ElemType t) {
+    switch (t) {
+    case ElemType::F32: return b.getF32Type();
+    case ElemType::F64: return b.getF64Type();
+    case ElemType::I32: return b.getI32Type();
+    case ElemType::I64: return b.getI64Type();
+    case ElemType::U8: return b.getIntegerType(8, /*isSigned=*/false);
+    case ElemType::I1: return b.getI1Type();
+    }
+    return {};
+  }
+  mlir::RankedTensorType tensorType(const TensorType &t) {
+    return mlir::RankedTensorType::get(t.shape, elemType(t.elem));
+  }
+  mlir::Type valueType(const PValue &v) {
+    if (v.isIndex)
+      return b.getIndexType();
+    if (v.isKey)
+      return b.getI64Type();
+    return tensorType(v.type);
+  }
+  mlir::Attribute config(const ConfigValue &v);
+  void genFunction(const PFunction &f, mlir::ModuleOp module);
+  void genBlock(const PBlock &blk);
+  void genOp(const POp &op);
+
+  const Frontend &fe;
+  mlir::OpBuilder b;
+  const PFunction *fn = nullptr;
+  std::vector<mlir::Value> values;
+};
+
+} // namespace
+
+mlir::Attribute Gen::config(const ConfigValue &v) {
+  switch (v.kind) {
+  case ConfigValue::Int: return b.getI64IntegerAttr(v.i);
+  case ConfigValue::Float: return b.getF64FloatAttr(v.f);
+  case ConfigValue::Bool: return b.getBoolAttr(v.i);
+  case ConfigValue::String: return b.getStringAttr(v.s);
+  case ConfigValue::List: {
+    llvm::SmallVector<mlir::Attribute> xs;
+    for (const ConfigValue &x : v.list)
+      xs.push_back(config(x));
+    return b.getArrayAttr(xs);
+  }
+  case ConfigValue::Record: {
+    llvm::SmallVector<mlir::NamedAttribute> fs;
+    fs.push_back(b.getNamedAttr("kind", b.getStringAttr(v.s)));
+    for (const auto &f : v.fields)
+      fs.push_back(b.getNamedAttr(f.first, config(f.second)));
+    return b.getDictionaryAttr(fs);
+  }
+  }
+  return {};
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> Gen::run(const Program &prog) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(b.getUnknownLoc());
+  module->getOperation()->setAttr("nn.model", b.getStringAttr(prog.modelName));
+  if (prog.hasTrain) {
+    llvm::SmallVector<mlir::NamedAttribute> entries;
+    for (const auto &kv : prog.train)
+      entries.push_back(b.getNamedAttr(kv.first, config(kv.second)));
+    module->getOperation()->setAttr("nn.train", b.getDictionaryAttr(entries));
+  }
+  for (const PFunction &f : prog.funcs)
+    genFunction(f, *module);
+  return module;
+}
+
+void Gen::genFunction(const PFunction &f, mlir::ModuleOp module) {
+  fn = &f;
+  values.assign(f.values.size(), mlir::Value());
+  std::vector<const PArg *> args;
+  for (ArgRole role : {ArgRole::Input, ArgRole::Labels, ArgRole::Param, ArgRole::State,
+                       ArgRole::Rng})
+    for (const PArg &a : f.args)
+      if (a.role == role)
+        args.push_back(&a);
+  llvm::SmallVector<mlir::Type> argTypes, resultTypes;
+  for (const PArg *a : args)
+    argTypes.push_back(valueType(f.values[a->value]));
+  for (const PResult &r : f.results)
+    resultTypes.push_back(valueType(f.values[r.value]));
+
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = mlir::func::FuncOp::create(b, fe.loc(f.loc), f.name,
+                                         b.getFunctionType(argTypes, resultTypes));
+  func->setAttr("nn.mode", b.getStringAttr(f.training ? "train" : "eval"));
+  mlir::Block *entry = func.addEntryBlock();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const PArg &a = *args[i];
+    values[a.value] = entry->getArgument(i);
+    switch (a.role) {
+    case ArgRole::Input:
+      func.setArgAttr(i, "nn.input", b.getStringAttr(a.name));
+      break;
+    case ArgRole::Labels:
+      func.setArgAttr(i, "nn.labels", b.getUnitAttr());
+      break;
+    case ArgRole::Rng:
+      func.setArgAttr(i, "nn.rng", b.getUnitAttr());
+      break;
+    case ArgRole::Param:
+    case ArgRole::State: {
+      func.setArgAttr(i, a.role == ArgRole::Param ? "nn.param" : "nn.state",
+                      b.getStringAttr(a.name));
+      llvm::SmallVector<mlir::NamedAttribute> init;
+      init.push_back(b.getNamedAttr("dist", b.getStringAttr(a.init.dist)));
+      if (a.init.dist == "uniform") {
+        init.push_back(b.getNamedAttr("low", b.getF64FloatAttr(a.init.a)));
+        init.push_back(b.getNamedAttr("high", b.getF64FloatAttr(a.init.b)));
+      } else if (a.init.dist == "normal") {
+        init.push_back(b.getNamedAttr("mean", b.getF64FloatAttr(a.init.a)));
+        init.push_back(b.getNamedAttr("std", b.getF64FloatAttr(a.init.b)));
+      } else {
+        init.push_back(b.getNamedAttr("value", b.getF64FloatAttr(a.init.a)));
+      }
+      func.setArgAttr(i, "nn.init", b.getDictionaryAttr(init));
+      if (a.frozen)
+        func.setArgAttr(i, "nn.frozen", b.getUnitAttr());
+      break;
+    }
+    }
+  }
+  b.setInsertionPointToEnd(entry);
+  genBlock(f.body);
+  llvm::SmallVector<mlir::Value> results;
+  for (const PResult &r : f.results)
+    results.push_back(values[r.value]);
+  mlir::func::ReturnOp::create(b, fe.loc(f.loc), results);
+  for (size_t i = 0; i < f.results.size(); ++i) {
+    const PResult &r = f.results[i];
+    if (r.role == ResultRole::Loss)
+      func.setResultAttr(i, "nn.loss", b.getUnitAttr());
+    else if (r.role == ResultRole::State)
+      func.setResultAttr(i, "nn.state", b.getStringAttr(r.name));
+  }
+}
+
+void Gen::genBlock(const PBlock &blk) {
+  for (const POp &op : blk.ops)
+    genOp(op);
+}
+
+static const char *opName(OpKind k) {
+  switch (k) {
+  case OpKind::Constant: return "nn.constant";
+  case OpKind::Add: return "nn.add";
+  case OpKind::Sub: return "nn.sub";
+  case OpKind::Mul: return "nn.mul";
+  case OpKind::Div: return "nn.div";
+  case OpKind::Max: return "nn.max";
+  case OpKind::Min: return "nn.min";
+  case OpKind::Pow: return "nn.pow";
+  case OpKind::Neg: return "nn.neg";
+  case OpKind::Exp: return "nn.exp";
+  case OpKind::Log: return "nn.log";
+  case OpKind::Tanh: return "nn.tanh";
+  case OpKind::Sigmoid: return "nn.sigmoid";
+  case OpKind::Relu: return "nn.relu";
+  case OpKind::Sqrt: return "nn.sqrt";
+  case OpKind::Rsqrt: return "nn.rsqrt";
+  case OpKind::Abs: return "nn.abs";
+  case OpKind::Square: return "nn.square";
+  case OpKind::Sign: return "nn.sign";
+  case OpKind::Cmp: return "nn.cmp";
+  case OpKind::Select: return "nn.select";
+  case OpKind::Cast: return "nn.cast";
+  case OpKind::Matmul: return "nn.matmul";
+  case OpKind::Broadcast: return "nn.broadcast";
+  case OpKind::ReduceSum: return "nn.reduce_sum";
+  case OpKind::ReduceMean: return "nn.reduce_mean";
+  case OpKind::ReduceMax: return "nn.reduce_max";
+  case OpKind::Argmax: return "nn.argmax";
+  case OpKind::Reshape: return "nn.reshape";
+  case OpKind::Transpose: return "nn.transpose";
+  case OpKind::Slice: return "nn.slice";
+  case OpKind::Take: return "nn.take";
+  case OpKind::Concat: return "nn.concat";
+  case OpKind::Softmax: return "nn.softmax";
+  case OpKind::LogSoftmax: return "nn.log_softmax";
+  case OpKind::CrossEntropy: return "nn.cross_entropy";
+  case OpKind::Mse: return "nn.mse";
+  case OpKind::Conv2d: return "nn.conv2d";
+  case OpKind::MaxPool2d: return "nn.max_pool2d";
+  case OpKind::AvgPool2d: return "nn.avg_pool2d";
+  case OpKind::BatchNormTrain: return "nn.batch_norm_train";
+  case OpKind::BatchNormInfer: return "nn.batch_norm_infer";
+  case OpKind::RandomUniform: return "nn.random_uniform";
+  default: return nullptr;
+  }
+}
+
+void Gen::genOp(const POp &op) {
+  mlir::Location loc = fe.loc(op.loc);
+  auto result = [&](mlir::Value v) { values[op.results[0]] = v; };
+  switch (op.kind) {
+  case OpKind::IndexConst:
+    result(mlir::arith::ConstantIndexOp::create(b, loc, op.i));
+    return;
+  case OpKind::IndexAdd:
+    result(mlir::arith::AddIOp::create(b, loc, values[op.operands[0]], values[op.operands[1]]));
+    return;
+  case OpKind::IndexSub:
+    result(mlir::arith::SubIOp::create(b, loc, values[op.operands[0]], values[op.operands[1]]));
+    return;
+  case OpKind::IndexMul:
+    result(mlir::arith::MulIOp::create(b, loc, values[op.operands[0]], values[op.operands[1]]));
+    return;
+  case OpKind::For: {
+    mlir::Value lb = mlir::arith::ConstantIndexOp::create(b, loc, op.i);
+    mlir::Value ub = mlir::arith::ConstantIndexOp::create(b, loc, op.i2);
+    mlir::Value step = mlir::arith::ConstantIndexOp::create(b, loc, 1);
+    llvm::SmallVector<mlir::Value> inits;
+    for (unsigned v : op.operands)
+      inits.push_back(values[v]);
+    auto loop = mlir::scf::ForOp::create(b, loc, lb, ub, step, inits);
+    mlir::Block *body = loop.getBody();
+    for (size_t i = 0; i < op.body->args.size(); ++i)
+      values[op.body->args[i]] = body->getArgument(i);
+    mlir::OpBuilder::InsertionGuard guard(b);
+    // The builder made an empty body (or one with an implicit yield when there are no
+    // iter_args); insert before its terminator, or make one.
+    if (!body->empty() && body->back().hasTrait<mlir::OpTrait::IsTerminator>())
+      body->back().erase();
+    b.setInsertionPointToEnd(body);
+    genBlock(*op.body);
+    llvm::SmallVector<mlir::Value> yields;
+    for (unsigned v : op.body->yields)
+      yields.push_back(values[v]);
+    mlir::scf::YieldOp::create(b, loc, yields);
+    for (size_t i = 0; i < op.results.size(); ++i)
+      values[op.results[i]] = loop.getResult(i);
+    return;
+  }
+  default:
+    break;
+  }
+
+  mlir::OperationState st(loc, opName(op.kind));
+  for (unsigned v : op.operands)
+    st.addOperands(values[v]);
+  for (unsigned r : op.results)
+    st.addTypes(valueType(fn->values[r]));
+  auto arr = [&](const char *name, const std::vector<int64_t> &v) {
+    st.addAttribute(name, b.getDenseI64ArrayAttr(v));
+  };
+  switch (op.kind) {
+  case OpKind::Constant: {
+    auto t = tensorType(fn->values[op.results[0]].type);
+    mlir::Attribute v;
+    if (mlir::isa<mlir::FloatType>(t.getElementType()))
+      v = mlir::DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), op.f));
+    else
+      v = mlir::DenseElementsAttr::get(
+          t, b.getIntegerAttr(t.getElementType(), static_cast<int64_t>(op.f)));
+    st.addAttribute("value", v);
+    break;
+  }
+  case OpKind::Cmp:
+    st.addAttribute("predicate", b.getStringAttr(op.s));
+    break;
+  case OpKind::Matmul:
+    if (op.flag)
+      st.addAttribute("transpose_a", b.getUnitAttr());
+    if (op.flag2)
+      st.addAttribute("transpose_b", b.getUnitAttr());
+    break;
+  case OpKind::Broadcast:
+    arr("dims", op.a0);
+    break;
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+    arr("axes", op.a0);
+    if (op.flag)
+      st.addAttribute("keep_dims", b.getUnitAttr());
+    break;
+  case OpKind::Argmax:
+  case OpKind::Take:
+  case OpKind::Concat:
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    st.addAttribute("axis", b.getI64IntegerAttr(op.i));
+    break;
+  case OpKind::Transpose:
+    arr("perm", op.a0);
+    break;
+  case OpKind::Slice:
+    arr("offsets", op.a0);
+    arr("sizes", op.a1);
+    arr("strides", op.a2);
+    break;
+  case OpKind::Conv2d:
+    arr("strides", op.a0);
+    arr("padding", op.a1);
+    arr("dilations", op.a2);
+    st.addAttribute("groups", b.getI64IntegerAttr(op.i));
+    break;
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool2d:
+    arr("kernel", op.a0);
+    arr("strides", op.a1);
+    arr("padding", op.a2);
+    break;
+  case OpKind::BatchNormTrain:
+  case OpKind::BatchNormInfer:
+    st.addAttribute("epsilon", b.getF64FloatAttr(op.f));
+    st.addAttribute("axis", b.getI64IntegerAttr(op.i));
+    break;
+  case OpKind::RandomUniform:
+    st.addAttribute("stream", b.getI64IntegerAttr(op.i));
+    break;
+  default:
+    break;
+  }
+  mlir::Operation *created = b.create(st);
+  for (size_t i = 0; i < op.results.size(); ++i)
+    values[op.results[i]] = created->getResult(i);
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> nnc::mlirGen(const Program &prog, const Frontend &fe,
+                                               mlir::MLIRContext *ctx) {
+  Gen g(fe, ctx);
+  return g.run(prog);
+}

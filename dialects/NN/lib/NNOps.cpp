@@ -1,0 +1,588 @@
+//===- NNOps.cpp - The ops of the nn dialect ------------------------------===//
+//
+// Verifiers, folders and custom assembly pieces of the nn ops. The ODS type
+// constraints already guarantee statically shaped ranked tensors, so the
+// verifiers here check what ties the shapes together: each recomputes the
+// result shape from the operands and attributes and compares, so that every
+// pass can trust the shapes it reads without re-deriving them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Dialect/NN/NNOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+using namespace mlir;
+using namespace nnc::nn;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Formats a shape or an attribute array as `[4, 16]` for diagnostics.
+static std::string str(ArrayRef<int64_t> values) {
+  return "[" +
+         llvm::join(llvm::map_range(
+                        values, [](int64_t v) { return std::to_string(v); }),
+                    ", ") +
+         "]";
+}
+
+static RankedTensorType tensorOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// The shared shape check: `result` must have `expected` as its shape.
+static LogicalResult
+verifyResultShape(Operation *op, ArrayRef<int64_t> expected, Type result) {
+  ArrayRef<int64_t> found = cast<RankedTensorType>(result).getShape();
+  if (found == expected)
+    return success();
+  return op->emitOpError() << "expected result shape " << str(expected)
+                           << " from the operand shapes, found " << str(found);
+}
+
+/// Element types of the listed values must all equal the first one's.
+static LogicalResult
+verifySameElementType(Operation *op,
+                      ArrayRef<std::pair<StringRef, Value>> values) {
+  Type first = getElementTypeOrSelf(values.front().second.getType());
+  for (auto [name, value] : values.drop_front()) {
+    Type type = getElementTypeOrSelf(value.getType());
+    if (type != first)
+      return op->emitOpError()
+             << "expected " << name << " element type " << first << " (as "
+             << values.front().first << "), found " << type;
+  }
+  return success();
+}
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank,
+                                StringRef name = "axis") {
+  if (axis >= 0 && axis < rank)
+    return success();
+  return op->emitOpError() << "expected " << name << " in [0, " << rank
+                           << "), found " << axis;
+}
+
+static LogicalResult verifyRank(Operation *op, StringRef name, Type type,
+                                int64_t rank) {
+  int64_t found = cast<RankedTensorType>(type).getRank();
+  if (found == rank)
+    return success();
+  return op->emitOpError() << "expected " << name << " of rank " << rank
+                           << ", found rank " << found;
+}
+
+static LogicalResult verifyArraySize(Operation *op, StringRef name,
+                                     ArrayRef<int64_t> values, size_t size,
+                                     StringRef why) {
+  if (values.size() == size)
+    return success();
+  return op->emitOpError() << "expected " << name << " of " << size
+                           << " values (" << why << "), found " << str(values);
+}
+
+/// Every value of `values` must be at least `min`.
+static LogicalResult verifyMin(Operation *op, StringRef name,
+                               ArrayRef<int64_t> values, int64_t min) {
+  if (llvm::all_of(values, [&](int64_t v) { return v >= min; }))
+    return success();
+  return op->emitOpError() << "expected " << name
+                           << (min == 0 ? " to be non-negative"
+                                        : " to be positive")
+                           << ", found " << str(values);
+}
+
+/// `shape` without dimension `axis`.
+static SmallVector<int64_t> dropAxis(ArrayRef<int64_t> shape, int64_t axis) {
+  SmallVector<int64_t> result(shape);
+  result.erase(result.begin() + axis);
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// CmpOp
+//===----------------------------------------------------------------------===//
+
+static constexpr StringLiteral kPredicates[] = {"eq", "ne", "lt",
+                                                "le", "gt", "ge"};
+
+/// The predicate prints as a bare keyword (`nn.cmp lt, ...`) rather than a
+/// quoted string.
+static ParseResult parsePredicate(OpAsmParser &parser, StringAttr &predicate) {
+  std::string keyword;
+  if (parser.parseKeywordOrString(&keyword))
+    return failure();
+  predicate = parser.getBuilder().getStringAttr(keyword);
+  return success();
+}
+
+static void printPredicate(OpAsmPrinter &printer, Operation *,
+                           StringAttr predicate) {
+  printer.printKeywordOrString(predicate.getValue());
+}
+
+LogicalResult CmpOp::verify() {
+  if (!llvm::is_contained(kPredicates, getPredicate()))
+    return emitOpError() << "expected predicate to be one of eq, ne, lt, le, "
+                            "gt, ge, found '"
+                         << getPredicate() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CastOp::verify() {
+  return verifyResultShape(*this, tensorOf(getInput()).getShape(), getType());
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  if (failed(verifyRank(*this, "lhs", getLhs().getType(), 2)) ||
+      failed(verifyRank(*this, "rhs", getRhs().getType(), 2)) ||
+      failed(verifyRank(*this, "result", getType(), 2)) ||
+      failed(verifySameElementType(
+          *this,
+          {{"lhs", getLhs()}, {"rhs", getRhs()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> a = tensorOf(getLhs()).getShape();
+  ArrayRef<int64_t> b = tensorOf(getRhs()).getShape();
+  int64_t m = getTransposeA() ? a[1] : a[0];
+  int64_t ka = getTransposeA() ? a[0] : a[1];
+  int64_t kb = getTransposeB() ? b[1] : b[0];
+  int64_t n = getTransposeB() ? b[0] : b[1];
+  if (ka != kb)
+    return emitOpError() << "expected the contracted dimensions to agree, "
+                            "found "
+                         << ka << " (lhs) and " << kb << " (rhs)";
+  return verifyResultShape(*this, {m, n}, getType());
+}
+
+//===----------------------------------------------------------------------===//
+// BroadcastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"operand", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
+  ArrayRef<int64_t> out = getType().getShape();
+  ArrayRef<int64_t> dims = getDims();
+  if (failed(verifyArraySize(*this, "dims", dims, in.size(),
+                             "one per operand dimension")))
+    return failure();
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (failed(verifyAxis(*this, dim, out.size(), "dims")))
+      return failure();
+    if (i > 0 && dim <= dims[i - 1])
+      return emitOpError() << "expected dims to be strictly increasing, found "
+                           << str(dims);
+    if (in[i] != 1 && in[i] != out[dim])
+      return emitOpError() << "expected operand dimension " << i
+                           << " to have size 1 or " << out[dim]
+                           << " (result dimension " << dim << "), found "
+                           << in[i];
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyReduce(Operation *op, Value input, Value result,
+                                  ArrayRef<int64_t> axes, bool keepDims) {
+  if (failed(
+          verifySameElementType(op, {{"operand", input}, {"result", result}})))
+    return failure();
+  ArrayRef<int64_t> in = tensorOf(input).getShape();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (failed(verifyAxis(op, axis, in.size(), "axes")))
+      return failure();
+    if (i > 0 && axis <= axes[i - 1])
+      return op->emitOpError()
+             << "expected axes to be sorted and unique, found " << str(axes);
+  }
+  SmallVector<int64_t> expected;
+  for (auto [i, size] : llvm::enumerate(in)) {
+    if (!llvm::is_contained(axes, static_cast<int64_t>(i)))
+      expected.push_back(size);
+    else if (keepDims)
+      expected.push_back(1);
+  }
+  return verifyResultShape(op, expected, result.getType());
+}
+
+LogicalResult ReduceSumOp::verify() {
+  return verifyReduce(*this, getInput(), getResult(), getAxes(), getKeepDims());
+}
+LogicalResult ReduceMeanOp::verify() {
+  return verifyReduce(*this, getInput(), getResult(), getAxes(), getKeepDims());
+}
+LogicalResult ReduceMaxOp::verify() {
+  return verifyReduce(*this, getInput(), getResult(), getAxes(), getKeepDims());
+}
+
+LogicalResult ArgmaxOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
+  if (failed(verifyAxis(*this, axis, in.size())))
+    return failure();
+  return verifyResultShape(*this, dropAxis(in, axis), getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"operand", getInput()}, {"result", getResult()}})))
+    return failure();
+  int64_t in = tensorOf(getInput()).getNumElements();
+  int64_t out = getType().getNumElements();
+  if (in != out)
+    return emitOpError() << "expected a result of " << in
+                         << " elements (as the operand), found " << out;
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"operand", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
+  ArrayRef<int64_t> perm = getPerm();
+  if (failed(verifyArraySize(*this, "perm", perm, in.size(),
+                             "one per operand dimension")))
+    return failure();
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  for (auto [i, p] : llvm::enumerate(sorted))
+    if (p != static_cast<int64_t>(i))
+      return emitOpError() << "expected perm to be a permutation of [0, "
+                           << in.size() << "), found " << str(perm);
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm)
+    expected.push_back(in[p]);
+  return verifyResultShape(*this, expected, getType());
+}
+
+LogicalResult SliceOp::verify() {
+  if (failed(verifySameElementType(
+          *this, {{"operand", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
+  ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
+                    strides = getStrides();
+  if (failed(verifyArraySize(*this, "offsets", offsets, in.size(),
+                             "one per operand dimension")) ||
+      failed(verifyArraySize(*this, "sizes", sizes, in.size(),
+                             "one per operand dimension")) ||
+      failed(verifyArraySize(*this, "strides", strides, in.size(),
+                             "one per operand dimension")) ||
+      failed(verifyMin(*this, "offsets", offsets, 0)) ||
+      failed(verifyMin(*this, "sizes", sizes, 0)) ||
+      failed(verifyMin(*this, "strides", strides, 1)))
+    return failure();
+  for (size_t i = 0; i < in.size(); ++i) {
+    // An empty slice selects nothing, but its offset must still be a
+    // position in the dimension.
+    int64_t end = sizes[i] == 0 ? offsets[i]
+                                : offsets[i] + (sizes[i] - 1) * strides[i] + 1;
+    if (end > in[i])
+      return emitOpError() << "expected the slice of dimension " << i
+                           << " to stay within its size " << in[i]
+                           << ", found it ending at " << end;
+  }
+  return verifyResultShape(*this, sizes, getType());
+}
+
+LogicalResult TakeOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  if (failed(verifySameElementType(
+          *this, {{"operand", getInput()}, {"result", getResult()}})))
+    return failure();
+  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
+  if (failed(verifyAxis(*this, axis, in.size())))
+    return failure();
+  return verifyResultShape(*this, dropAxis(in, axis), getType());
+}
+
+LogicalResult PutOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  if (failed(verifySameElementType(*this,
+                                   {{"dest", getDest()}, {"src", getSrc()}})))
+    return failure();
+  ArrayRef<int64_t> dest = tensorOf(getDest()).getShape();
+  if (failed(verifyAxis(*this, axis, dest.size())))
+    return failure();
+  SmallVector<int64_t> expected = dropAxis(dest, axis);
+  ArrayRef<int64_t> src = tensorOf(getSrc()).getShape();
+  if (src != ArrayRef<int64_t>(expected))
+    return emitOpError() << "expected src shape " << str(expected)
+                         << " (dest without axis " << axis << "), found "
+                         << str(src);
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  if (getInputs().empty())
+    return emitOpError() << "expected at least one input";
+  RankedTensorType first = tensorOf(getInputs().front());
+  int64_t rank = first.getRank();
+  if (failed(verifyAxis(*this, axis, rank)))
+    return failure();
+  SmallVector<int64_t> expected(first.getShape());
+  expected[axis] = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    RankedTensorType type = tensorOf(input);
+    if (type.getElementType() != first.getElementType())
+      return emitOpError() << "expected input " << i << " element type "
+                           << first.getElementType() << " (as input 0), found "
+                           << type.getElementType();
+    if (type.getRank() != rank)
+      return emitOpError() << "expected input " << i << " of rank " << rank
+                           << " (as input 0), found rank " << type.getRank();
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && type.getDimSize(d) != first.getDimSize(d))
+        return emitOpError()
+               << "expected input " << i << " shape " << str(type.getShape())
+               << " to match input 0's shape " << str(first.getShape())
+               << " in all dimensions but axis " << axis;
+    expected[axis] += type.getDimSize(axis);
+  }
+  if (failed(verifySameElementType(
+          *this, {{"input 0", getInputs().front()}, {"result", getResult()}})))
+    return failure();
+  return verifyResultShape(*this, expected, getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and losses
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  return verifyAxis(*this, axis, getType().getRank());
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  return verifyAxis(*this, axis, getType().getRank());
+}
+
+/// Losses yield a rank-0 tensor of the element type of their float operand.
+static LogicalResult verifyScalarLoss(Operation *op, Value operand,
+                                      StringRef name, Type result) {
+  auto expected =
+      RankedTensorType::get({}, getElementTypeOrSelf(operand.getType()));
+  if (result != expected)
+    return op->emitOpError()
+           << "expected result type " << expected << " (rank 0, the " << name
+           << " element type), found " << result;
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  if (failed(verifyRank(*this, "logits", getLogits().getType(), 2)) ||
+      failed(verifyRank(*this, "labels", getLabels().getType(), 1)))
+    return failure();
+  int64_t batch = tensorOf(getLogits()).getDimSize(0);
+  int64_t labels = tensorOf(getLabels()).getDimSize(0);
+  if (batch != labels)
+    return emitOpError() << "expected " << batch
+                         << " labels (the logits batch size), found " << labels;
+  return verifyScalarLoss(*this, getLogits(), "logits", getType());
+}
+
+LogicalResult MseOp::verify() {
+  return verifyScalarLoss(*this, getPred(), "pred", getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// The output size of a sliding window over `size` input elements: the
+/// formula shared by convolution and pooling (and PyTorch). Emits an error and
+/// returns -1 when the window does not fit even once.
+static int64_t windowOutputSize(Operation *op, StringRef dimName, int64_t size,
+                                int64_t padBefore, int64_t padAfter,
+                                int64_t window, int64_t stride,
+                                int64_t dilation) {
+  int64_t padded = size + padBefore + padAfter;
+  int64_t span = dilation * (window - 1) + 1;
+  if (padded < span) {
+    op->emitOpError() << "expected the padded input " << dimName << " "
+                      << padded << " to be at least the (dilated) window "
+                      << dimName << " " << span;
+    return -1;
+  }
+  return (padded - span) / stride + 1;
+}
+
+LogicalResult Conv2dOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput().getType(), 4)) ||
+      failed(verifyRank(*this, "filter", getFilter().getType(), 4)) ||
+      failed(verifySameElementType(*this, {{"input", getInput()},
+                                           {"filter", getFilter()},
+                                           {"result", getResult()}})) ||
+      failed(verifyArraySize(*this, "strides", getStrides(), 2, "[h, w]")) ||
+      failed(verifyArraySize(*this, "padding", getPadding(), 4,
+                             "[top, left, bottom, right]")) ||
+      failed(
+          verifyArraySize(*this, "dilations", getDilations(), 2, "[h, w]")) ||
+      failed(verifyMin(*this, "strides", getStrides(), 1)) ||
+      failed(verifyMin(*this, "padding", getPadding(), 0)) ||
+      failed(verifyMin(*this, "dilations", getDilations(), 1)))
+    return failure();
+  int64_t groups = getGroupsAttr().getInt();
+  if (groups < 1)
+    return emitOpError() << "expected groups to be positive, found " << groups;
+
+  ArrayRef<int64_t> x = tensorOf(getInput()).getShape();
+  ArrayRef<int64_t> w = tensorOf(getFilter()).getShape();
+  if (x[1] % groups != 0)
+    return emitOpError() << "expected groups " << groups
+                         << " to divide the input channels " << x[1];
+  if (w[0] % groups != 0)
+    return emitOpError() << "expected groups " << groups
+                         << " to divide the output channels " << w[0];
+  if (w[1] != x[1] / groups)
+    return emitOpError() << "expected filter dimension 1 to be "
+                         << x[1] / groups
+                         << " (input channels / groups), found " << w[1];
+
+  ArrayRef<int64_t> s = getStrides(), p = getPadding(), d = getDilations();
+  int64_t oh =
+      windowOutputSize(*this, "height", x[2], p[0], p[2], w[2], s[0], d[0]);
+  if (oh < 0)
+    return failure();
+  int64_t ow =
+      windowOutputSize(*this, "width", x[3], p[1], p[3], w[3], s[1], d[1]);
+  if (ow < 0)
+    return failure();
+  return verifyResultShape(*this, {x[0], w[0], oh, ow}, getType());
+}
+
+static LogicalResult verifyPool(Operation *op, Value input, Value result,
+                                ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> padding) {
+  if (failed(verifyRank(op, "input", input.getType(), 4)) ||
+      failed(
+          verifySameElementType(op, {{"input", input}, {"result", result}})) ||
+      failed(verifyArraySize(op, "kernel", kernel, 2, "[h, w]")) ||
+      failed(verifyArraySize(op, "strides", strides, 2, "[h, w]")) ||
+      failed(verifyArraySize(op, "padding", padding, 4,
+                             "[top, left, bottom, right]")) ||
+      failed(verifyMin(op, "kernel", kernel, 1)) ||
+      failed(verifyMin(op, "strides", strides, 1)) ||
+      failed(verifyMin(op, "padding", padding, 0)))
+    return failure();
+  // PyTorch's rule; it also keeps every max-pool window from being all
+  // padding.
+  for (int i = 0; i < 4; ++i)
+    if (padding[i] > kernel[i % 2] / 2)
+      return op->emitOpError()
+             << "expected padding at most half the kernel, found padding "
+             << str(padding) << " for kernel " << str(kernel);
+  ArrayRef<int64_t> x = tensorOf(input).getShape();
+  int64_t oh = windowOutputSize(op, "height", x[2], padding[0], padding[2],
+                                kernel[0], strides[0], 1);
+  if (oh < 0)
+    return failure();
+  int64_t ow = windowOutputSize(op, "width", x[3], padding[1], padding[3],
+                                kernel[1], strides[1], 1);
+  if (ow < 0)
+    return failure();
+  return verifyResultShape(op, {x[0], x[1], oh, ow}, result.getType());
+}
+
+LogicalResult MaxPool2dOp::verify() {
+  return verifyPool(*this, getInput(), getResult(), getKernel(), getStrides(),
+                    getPadding());
+}
+
+LogicalResult AvgPool2dOp::verify() {
+  return verifyPool(*this, getInput(), getResult(), getKernel(), getStrides(),
+                    getPadding());
+}
+
+//===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+/// `stats` (gamma, beta, mean, var: one type, enforced by ODS) must be 1-D of
+/// the size of `axis` of `input`, with its element type.
+static LogicalResult verifyBatchNorm(Operation *op, Value input, Value stats,
+                                     StringRef statsName, double epsilon,
+                                     int64_t axis) {
+  if (!(epsilon > 0)) {
+    // Diagnostics print doubles as `%e`; `%g` reads better.
+    std::string text;
+    llvm::raw_string_ostream(text) << llvm::format("%g", epsilon);
+    return op->emitOpError()
+           << "expected epsilon to be positive, found " << text;
+  }
+  RankedTensorType x = tensorOf(input);
+  if (failed(verifyAxis(op, axis, x.getRank())) ||
+      failed(verifySameElementType(op, {{"input", input}, {statsName, stats}})))
+    return failure();
+  ArrayRef<int64_t> shape = tensorOf(stats).getShape();
+  int64_t channels = x.getDimSize(axis);
+  if (shape.size() != 1 || shape[0] != channels)
+    return op->emitOpError()
+           << "expected " << statsName << " shape [" << channels
+           << "] (input dimension " << axis << "), found " << str(shape);
+  return success();
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  return verifyBatchNorm(*this, getInput(), getGamma(), "gamma",
+                         getEpsilon().convertToDouble(), axis);
+}
+
+LogicalResult BatchNormInferOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  return verifyBatchNorm(*this, getInput(), getMean(), "mean",
+                         getEpsilon().convertToDouble(), axis);
+}
+
+//===----------------------------------------------------------------------===//
+// RandomUniformOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RandomUniformOp::verify() {
+  int64_t stream = getStreamAttr().getInt();
+  if (stream < 0)
+    return emitOpError() << "expected a non-negative stream, found " << stream;
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "nnc/Dialect/NN/NNOps.cpp.inc"
