@@ -17,6 +17,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -59,34 +60,22 @@ static cl::opt<bool> verifyDiagnostics(
     cl::desc("Check the diagnostics against expected-* lines in the input (for tests)"),
     cl::init(false), cl::cat(category));
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "nnc: compiles a model written in the nnc language\n\n"
-                              "  nnc model.nn                 print the model in the nn dialect\n"
-                              "  nnc model.nn --emit=ast      print the parsed syntax tree\n");
-  if (batch < 0) {
-    llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
-    return 1;
-  }
+static cl::opt<bool> splitInputFile(
+    "split-input-file",
+    cl::desc("Process each chunk between '# -----' lines as a separate file (for tests)"),
+    cl::init(false), cl::cat(category));
 
+/// Compiles one buffer (a whole file, or one chunk of a split file) and prints the requested
+/// stage to `os`. Returns failure when the input has errors or the verifier disagrees.
+static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                                         llvm::raw_ostream &os) {
   mlir::MLIRContext ctx;
   ctx.loadDialect<nn::NNDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::scf::SCFDialect>();
   ctx.printOpOnDiagnostic(false);
 
   llvm::SourceMgr srcMgr;
-  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (std::error_code ec = buf.getError()) {
-    llvm::errs() << "nnc: cannot open '" << inputFile << "': " << ec.message() << "\n";
-    return 1;
-  }
-  if (llvm::sys::fs::is_directory(inputFile)) {
-    llvm::errs() << "nnc: cannot read '" << inputFile << "': it is a directory\n";
-    return 1;
-  }
-  srcMgr.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
+  srcMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
 
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
   mlir::SourceMgrDiagnosticVerifierHandler *verifier = nullptr;
@@ -107,27 +96,17 @@ int main(int argc, char **argv) {
 
   auto finish = [&](bool ok) {
     if (verifier)
-      return mlir::succeeded(verifier->verify()) ? 0 : 1;
-    return ok ? 0 : 1;
+      return verifier->verify();
+    return mlir::success(ok);
   };
 
-  bool loaded = mlir::succeeded(fe.load(inputFile));
-  std::string err;
-  auto out = mlir::openOutputFile(outputFile, &err);
-  if (!out) {
-    llvm::errs() << "nnc: " << err << "\n";
-    return 1;
-  }
+  if (mlir::failed(fe.load(inputFile)))
+    return finish(false);
   if (emit == Emit::AST) {
-    if (!loaded)
-      return finish(false);
     for (const auto &f : fe.files())
-      dumpAST(*f, srcMgr, out->os());
-    out->keep();
+      dumpAST(*f, srcMgr, os);
     return finish(true);
   }
-  if (!loaded)
-    return finish(false);
   mlir::FailureOr<Program> prog = fe.check();
   if (mlir::failed(prog))
     return finish(false);
@@ -137,9 +116,53 @@ int main(int argc, char **argv) {
                     "internal error: the generated nn IR does not verify");
     return finish(false);
   }
-  if (!verifier) {
-    module->print(out->os());
-    out->keep();
-  }
+  if (!verifier)
+    module->print(os);
   return finish(true);
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "nnc: compiles a model written in the nnc language\n\n"
+                              "  nnc model.nn                 print the model in the nn dialect\n"
+                              "  nnc model.nn --emit=ast      print the parsed syntax tree\n");
+  if (batch < 0) {
+    llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
+    return 1;
+  }
+  if (llvm::sys::fs::is_directory(inputFile)) {
+    llvm::errs() << "nnc: cannot read '" << inputFile << "': it is a directory\n";
+    return 1;
+  }
+  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
+  if (std::error_code ec = buf.getError()) {
+    llvm::errs() << "nnc: cannot open '" << inputFile << "': " << ec.message() << "\n";
+    return 1;
+  }
+  std::string err;
+  auto out = mlir::openOutputFile(outputFile, &err);
+  if (!out) {
+    llvm::errs() << "nnc: " << err << "\n";
+    return 1;
+  }
+  mlir::LogicalResult result = mlir::success();
+  if (splitInputFile) {
+    // Each chunk keeps the file's name, so that relative imports and diagnostics refer to it.
+    result = mlir::splitAndProcessBuffer(
+        std::move(*buf),
+        [&](std::unique_ptr<llvm::MemoryBuffer> chunk, llvm::raw_ostream &os) {
+          return processBuffer(
+              llvm::MemoryBuffer::getMemBufferCopy(chunk->getBuffer(), inputFile), os);
+        },
+        out->os(), "# -----", "// -----");
+  } else {
+    result = processBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy((*buf)->getBuffer(), inputFile), out->os());
+  }
+  if (mlir::failed(result))
+    return 1;
+  out->keep();
+  return 0;
 }

@@ -38,7 +38,7 @@ mlir::InFlightDiagnostic Frontend::error(llvm::SMLoc l, const llvm::Twine &msg) 
 }
 
 mlir::LogicalResult Frontend::load(llvm::StringRef path) {
-  std::vector<std::string> stack;
+  std::vector<std::pair<std::string, llvm::SMLoc>> stack;
   if (mlir::failed(loadFile(path, llvm::SMLoc(), stack)))
     return mlir::failure();
   if (!opts.noStdlib) {
@@ -54,15 +54,16 @@ mlir::LogicalResult Frontend::load(llvm::StringRef path) {
 }
 
 mlir::LogicalResult Frontend::loadFile(llvm::StringRef path, llvm::SMLoc importLoc,
-                                       std::vector<std::string> &stack) {
+                                       std::vector<std::pair<std::string, llvm::SMLoc>> &stack) {
   llvm::SmallString<256> real;
   if (llvm::sys::fs::real_path(path, real))
     real = path;
   std::string key = real.str().str();
-  if (llvm::is_contained(stack, key)) {
-    auto diag = error(importLoc, "import cycle: '" + path + "' imports itself");
-    for (const std::string &f : stack)
-      diag.attachNote() << "through '" << f << "'";
+  auto onStack = llvm::find_if(stack, [&](const auto &e) { return e.first == key; });
+  if (onStack != stack.end()) {
+    auto diag = error(importLoc, "import cycle: '" + path + "' is already being imported");
+    for (auto it = onStack; it != stack.end(); ++it)
+      diag.attachNote(loc(it->second)) << "the cycle goes through this import";
     return mlir::failure();
   }
   if (llvm::is_contained(loaded, key))
@@ -102,7 +103,7 @@ mlir::LogicalResult Frontend::loadFile(llvm::StringRef path, llvm::SMLoc importL
 }
 
 mlir::LogicalResult Frontend::parseLoaded(unsigned bufferId, llvm::StringRef path,
-                                          std::vector<std::string> &stack,
+                                          std::vector<std::pair<std::string, llvm::SMLoc>> &stack,
                                           const std::string &key) {
   llvm::StringRef text = srcMgr.getMemoryBuffer(bufferId)->getBuffer();
   auto file = parseFile(text, path, [&](llvm::SMLoc l, const llvm::Twine &m) {
@@ -112,7 +113,6 @@ mlir::LogicalResult Frontend::parseLoaded(unsigned bufferId, llvm::StringRef pat
   FileAST *f = file.get();
   userFiles.push_back(std::move(file));
 
-  stack.push_back(key);
   bool ok = true;
   for (const ImportDecl &imp : f->imports) {
     llvm::SmallString<256> target(imp.path);
@@ -120,9 +120,10 @@ mlir::LogicalResult Frontend::parseLoaded(unsigned bufferId, llvm::StringRef pat
       target = llvm::sys::path::parent_path(path);
       llvm::sys::path::append(target, imp.path);
     }
+    stack.push_back({key, imp.loc});
     if (mlir::failed(loadFile(target, imp.loc, stack)))
       ok = false;
+    stack.pop_back();
   }
-  stack.pop_back();
   return mlir::success(ok);
 }

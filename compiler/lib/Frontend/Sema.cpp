@@ -994,6 +994,8 @@ void Sema::execFor(const Stmt &s, Env &env) {
 
 void Sema::execParam(const Stmt &s, Env &env) {
   bool isParam = s.kind == StmtKind::Param;
+  // Until the declaration succeeds, the name is an error value: uses stay silent.
+  env[s.name] = SVal::error();
   TensorType t;
   if (!evalType(s.type, env, t))
     return;
@@ -1970,9 +1972,10 @@ SVal Sema::callBuiltin(const Expr &e, StringRef name, std::vector<SVal> &pos,
                    std::to_string(groups) + " group(s)");
       return SVal::error();
     }
-    int64_t oh = (xs[2] + 2 * pad[0] - dil[0] * (ws[2] - 1) - 1) / st[0] + 1;
-    int64_t ow = (xs[3] + 2 * pad[1] - dil[1] * (ws[3] - 1) - 1) / st[1] + 1;
-    if (oh <= 0 || ow <= 0) {
+    int64_t spanH = dil[0] * (ws[2] - 1) + 1, spanW = dil[1] * (ws[3] - 1) + 1;
+    int64_t oh = (xs[2] + 2 * pad[0] - spanH) / st[0] + 1;
+    int64_t ow = (xs[3] + 2 * pad[1] - spanW) / st[1] + 1;
+    if (xs[2] + 2 * pad[0] < spanH || xs[3] + 2 * pad[1] < spanW) {
       err(loc, "'conv' filter " + w.type.str() + " does not fit the input " + x.type.str());
       return SVal::error();
     }
@@ -2012,7 +2015,7 @@ SVal Sema::callBuiltin(const Expr &e, StringRef name, std::vector<SVal> &pos,
     const auto &xs = x.type.shape;
     int64_t oh = (xs[2] + 2 * pad[0] - k[0]) / st[0] + 1;
     int64_t ow = (xs[3] + 2 * pad[1] - k[1]) / st[1] + 1;
-    if (oh <= 0 || ow <= 0) {
+    if (xs[2] + 2 * pad[0] < k[0] || xs[3] + 2 * pad[1] < k[1]) {
       err(loc, "'" + name + "' kernel " + std::to_string(k[0]) + "x" + std::to_string(k[1]) +
                    " does not fit the input " + x.type.str());
       return SVal::error();

@@ -52,9 +52,9 @@ public:
 
 private:
   mlir::LogicalResult loadFile(llvm::StringRef path, llvm::SMLoc importLoc,
-                               std::vector<std::string> &stack);
+                               std::vector<std::pair<std::string, llvm::SMLoc>> &stack);
   mlir::LogicalResult parseLoaded(unsigned bufferId, llvm::StringRef path,
-                                  std::vector<std::string> &stack, const std::string &key);
+                                  std::vector<std::pair<std::string, llvm::SMLoc>> &stack, const std::string &key);
 
   llvm::SourceMgr &srcMgr;
   mlir::MLIRContext *ctx;
