@@ -8,6 +8,7 @@
 
 #include "nnc/Frontend/AST.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace nnc;
@@ -22,7 +23,7 @@ void nnc::printExpr(const Expr &e, llvm::raw_ostream &os) {
     os << e.intVal;
     break;
   case ExprKind::Float:
-    os << e.floatVal;
+    os << llvm::format("%g", e.floatVal);
     break;
   case ExprKind::Bool:
     os << (e.intVal ? "true" : "false");

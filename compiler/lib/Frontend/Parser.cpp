@@ -40,6 +40,7 @@ using llvm::SMLoc;
 namespace {
 
 constexpr int kMaxDepth = 200;
+constexpr unsigned kMaxHeight = 1000;
 
 class Parser {
 public:
@@ -138,6 +139,22 @@ private:
     e->op = op;
     e->kids.push_back(std::move(l));
     e->kids.push_back(std::move(r));
+    return bounded(std::move(e));
+  }
+  /// Sets the node's height from its children; an expression taller than kMaxHeight (a chain
+  /// of thousands of operators) is an error.
+  ExprPtr bounded(ExprPtr e) {
+    unsigned h = 0;
+    for (const ExprPtr &k : e->kids)
+      if (k)
+        h = std::max(h, k->height);
+    for (const CallArg &a : e->args)
+      h = std::max(h, a.value->height);
+    e->height = h + 1;
+    if (e->height > kMaxHeight) {
+      error(e->loc, "expression too deep (more than 1000 nested operations)");
+      return nullptr;
+    }
     return e;
   }
 
@@ -584,7 +601,7 @@ ExprPtr Parser::parseNot() {
     if (!x)
       return nullptr;
     e->kids.push_back(std::move(x));
-    return e;
+    return bounded(std::move(e));
   }
   return parseCmp();
 }
@@ -664,7 +681,7 @@ ExprPtr Parser::parseUnary() {
     auto e = std::make_unique<Expr>(ExprKind::Unary, loc);
     e->op = Tok::Minus;
     e->kids.push_back(std::move(x));
-    return e;
+    return bounded(std::move(e));
   }
   return parsePower();
 }
@@ -673,6 +690,9 @@ ExprPtr Parser::parsePower() {
   ExprPtr base = parsePostfix();
   if (base && tok.is(Tok::StarStar)) {
     SMLoc loc = tok.loc();
+    DepthGuard guard(*this, loc); // '**' is right-associative: it recurses.
+    if (!guard.ok)
+      return nullptr;
     advance();
     ExprPtr exp = parseUnary();
     if (!exp)
@@ -697,7 +717,7 @@ ExprPtr Parser::parsePostfix() {
       } while (consumeIf(Tok::Comma));
       if (!expect(Tok::RBracket, "to close the subscript"))
         return nullptr;
-      e = std::move(idx);
+      e = bounded(std::move(idx));
     } else if (tok.is(Tok::LParen)) {
       error(tok.loc(), "only names can be called");
       return nullptr;
@@ -734,7 +754,7 @@ ExprPtr Parser::parseSubscript() {
   s->kids.push_back(std::move(start));
   s->kids.push_back(std::move(stop));
   s->kids.push_back(std::move(step));
-  return s;
+  return bounded(std::move(s));
 }
 
 ExprPtr Parser::parsePrimary() {
@@ -816,7 +836,7 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RParen, "to close the argument list"))
       return nullptr;
-    return e;
+    return bounded(std::move(e));
   }
   case Tok::LParen: {
     advance();
@@ -842,7 +862,7 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RBracket, "to close the list"))
       return nullptr;
-    return e;
+    return bounded(std::move(e));
   }
   default:
     error(loc, "expected an expression, found " + describe(tok));

@@ -206,6 +206,7 @@ private:
   SVal reduce(OpKind kind, const SVal &x, std::vector<int64_t> axes, bool keep, SMLoc loc);
   bool normAxis(int64_t &axis, int64_t rank, SMLoc loc);
   SVal expectTensor(const SVal &v, SMLoc loc, StringRef what, bool wantFloat = true);
+  bool checkSize(const std::vector<int64_t> &shape, SMLoc loc);
 
   // Train block.
   void checkTrain(const TrainDecl &t, Program &prog);
@@ -332,6 +333,20 @@ SVal Sema::expectTensor(const SVal &v, SMLoc loc, StringRef what, bool wantFloat
   return v;
 }
 
+/// Bounds what a shape may hold, so that element counts cannot overflow anywhere later.
+bool Sema::checkSize(const std::vector<int64_t> &shape, SMLoc loc) {
+  constexpr int64_t kMaxElements = int64_t(1) << 40;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d > kMaxElements || n > kMaxElements / d) {
+      err(loc, "tensor too large: more than 2^40 elements");
+      return false;
+    }
+    n *= d;
+  }
+  return true;
+}
+
 bool Sema::normAxis(int64_t &axis, int64_t rank, SMLoc loc) {
   if (axis < -rank || axis >= rank) {
     err(loc, "axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
@@ -423,7 +438,7 @@ bool Sema::evalType(const TypeExpr &t, Env &env, TensorType &out) {
     }
     out.shape.push_back(v.i);
   }
-  return true;
+  return checkSize(out.shape, t.loc);
 }
 
 bool Sema::bindPattern(const TypeExpr &p, const SVal &actual, Env &env, SMLoc loc,
@@ -577,7 +592,7 @@ bool Sema::buildFunction(const FuncDecl &model, bool isTraining, const TrainDecl
       }
       t.shape.push_back(v.i);
     }
-    if (!ok)
+    if (!ok || !checkSize(t.shape, p.type.loc))
       continue;
     unsigned id = newValue(t);
     out.args.push_back(PArg{ArgRole::Input, p.name, id, p.loc, {}, false});
@@ -1240,10 +1255,22 @@ SVal Sema::evalBinary(const Expr &e, SVal l, SVal r) {
   if (l.isNumber() && r.isNumber()) {
     bool ints = l.kind == SVal::Int && r.kind == SVal::Int;
     double a = l.num(), b = r.num();
+    if (ints && (e.op == Tok::Plus || e.op == Tok::Minus || e.op == Tok::Star)) {
+      int64_t out;
+      bool overflow = e.op == Tok::Plus    ? __builtin_add_overflow(l.i, r.i, &out)
+                      : e.op == Tok::Minus ? __builtin_sub_overflow(l.i, r.i, &out)
+                                           : __builtin_mul_overflow(l.i, r.i, &out);
+      if (overflow) {
+        err(e.loc, "integer overflow in " + std::to_string(l.i) + " " + opName.trim('\'') +
+                       " " + std::to_string(r.i));
+        return SVal::error();
+      }
+      return SVal::ofInt(out);
+    }
     switch (e.op) {
-    case Tok::Plus: return ints ? SVal::ofInt(l.i + r.i) : SVal::ofFloat(a + b);
-    case Tok::Minus: return ints ? SVal::ofInt(l.i - r.i) : SVal::ofFloat(a - b);
-    case Tok::Star: return ints ? SVal::ofInt(l.i * r.i) : SVal::ofFloat(a * b);
+    case Tok::Plus: return SVal::ofFloat(a + b);
+    case Tok::Minus: return SVal::ofFloat(a - b);
+    case Tok::Star: return SVal::ofFloat(a * b);
     case Tok::Slash:
       if (b == 0) {
         err(e.loc, "division by zero");
@@ -1256,9 +1283,16 @@ SVal Sema::evalBinary(const Expr &e, SVal l, SVal r) {
       return SVal::ofFloat(a / b);
     case Tok::StarStar:
       if (ints && r.i >= 0) {
-        int64_t p = 1;
-        for (int64_t k = 0; k < r.i && k < 64; ++k)
-          p *= l.i;
+        if (l.i >= -1 && l.i <= 1)
+          return SVal::ofInt(r.i == 0 ? 1 : l.i == -1 ? (r.i % 2 ? -1 : 1) : l.i);
+        int64_t p = 1; // |l| >= 2: overflows within 63 steps.
+        for (int64_t k = 0; k < r.i; ++k) {
+          if (__builtin_mul_overflow(p, l.i, &p)) {
+            err(e.loc, "integer overflow in " + std::to_string(l.i) + " ** " +
+                           std::to_string(r.i));
+            return SVal::error();
+          }
+        }
         return SVal::ofInt(p);
       }
       return SVal::ofFloat(std::pow(a, b));
@@ -1919,6 +1953,8 @@ SVal Sema::callBuiltin(const Expr &e, StringRef name, std::vector<SVal> &pos,
       t.shape[axis] += x.type.shape[axis];
       ids.push_back(x.id);
     }
+    if (!checkSize(t.shape, loc))
+      return SVal::error();
     POp &op = emit(OpKind::Concat, loc, ids, {t});
     op.i = axis;
     return tensor(op.results[0]);
@@ -2112,6 +2148,8 @@ SVal Sema::callBuiltin(const Expr &e, StringRef name, std::vector<SVal> &pos,
         err(argLoc(0), "'" + name + "' needs positive dimensions, found " + std::to_string(d));
         return SVal::error();
       }
+    if (!checkSize(t.shape, argLoc(0)))
+      return SVal::error();
     if (name == "rand") {
       if (rngArg < 0) {
         fn->values.push_back(PValue{false, true, {}});

@@ -58,6 +58,9 @@ struct Expr {
   Tok op = Tok::Eof;
   std::vector<ExprPtr> kids;
   std::vector<CallArg> args;
+  /// The height of the tree below this node: the parser bounds it, so that no walk over an
+  /// expression (Sema, printing, destruction) can exhaust the stack.
+  unsigned height = 1;
 
   Expr(ExprKind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };
