@@ -2716,8 +2716,12 @@ mlir::FailureOr<Program> Sema::run(llvm::ArrayRef<std::unique_ptr<FileAST>> user
       if (kv.first == "batch")
         batch = kv.second.i;
   }
-  if (errors)
+  if (errors) {
+    // The model's own errors are independent of the train block's: report them too.
+    PFunction scratch;
+    buildFunction(*model, false, nullptr, scratch);
     return mlir::failure();
+  }
 
   // The training function first: if it fails, the evaluation function would repeat the errors.
   if (train) {
