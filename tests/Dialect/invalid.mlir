@@ -669,7 +669,7 @@ func.func @conv_window(%x: tensor<1x3x4x4xf32>, %w: tensor<4x3x3x3xf32>) {
 // -----
 
 func.func @conv_result(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
-  // expected-error @+1 {{expected result shape [2, 4, 4, 4] from the operand shapes, found [2, 4, 8, 8]}}
+  // expected-error @+1 {{expected convolution output shape [2, 4, 4, 4] from the input and filter shapes, found [2, 4, 8, 8]}}
   %0 = nn.conv2d %x, %w strides = [2, 2] padding = [1, 1, 1, 1] dilations = [1, 1] groups = 1
       : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x8x8xf32>
   return

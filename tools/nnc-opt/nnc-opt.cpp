@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -18,6 +19,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  nnc::registerNNCPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<nnc::nn::NNDialect>();

@@ -12,6 +12,7 @@
 #include "nnc/Dialect/NN/NNDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "nnc/Dialect/NN/NNInterfaces.h"
 #include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -31,6 +32,7 @@ void NNDialect::initialize() {
 #define GET_OP_LIST
 #include "nnc/Dialect/NN/NNOps.cpp.inc"
       >();
+  attachGradientRules(getContext());
 }
 
 Operation *NNDialect::materializeConstant(OpBuilder &builder, Attribute value,
@@ -205,14 +207,16 @@ LogicalResult NNDialect::verifyRegionResultAttribute(Operation *op,
     return success();
   }
 
-  if (name == kStateAttr) {
+  // A state update, or the gradient of a parameter or of an input (the
+  // autodiff pass): each names what it belongs to.
+  if (name == kStateAttr || name == "nn.grad" || name == "nn.input_grad") {
     auto str = dyn_cast<StringAttr>(value);
     if (!str || str.getValue().empty())
-      return emit() << "expected 'nn.state' to be a non-empty string, found "
-                    << value;
+      return emit() << "expected '" << name
+                    << "' to be a non-empty string, found " << value;
     if (!isStaticShaped(type, /*requireFloat=*/true))
-      return emit() << "expected the 'nn.state' result to be a statically "
-                       "shaped float tensor, found "
+      return emit() << "expected the '" << name
+                    << "' result to be a statically shaped float tensor, found "
                     << type;
     return success();
   }

@@ -444,48 +444,71 @@ static int64_t windowOutputSize(Operation *op, StringRef dimName, int64_t size,
   return (padded - span) / stride + 1;
 }
 
-LogicalResult Conv2dOp::verify() {
-  if (failed(verifyRank(*this, "input", getInput().getType(), 4)) ||
-      failed(verifyRank(*this, "filter", getFilter().getType(), 4)) ||
-      failed(verifySameElementType(*this, {{"input", getInput()},
-                                           {"filter", getFilter()},
-                                           {"result", getResult()}})) ||
-      failed(verifyArraySize(*this, "strides", getStrides(), 2, "[h, w]")) ||
-      failed(verifyArraySize(*this, "padding", getPadding(), 4,
+/// The convolution rules, shared by nn.conv2d and its gradient ops: `input`,
+/// `filter` and `result` are the forward op's, whichever of them is computed.
+static LogicalResult verifyConv(Operation *op, Value input, Value filter,
+                                Value result, ArrayRef<int64_t> s,
+                                ArrayRef<int64_t> p, ArrayRef<int64_t> d,
+                                int64_t groups) {
+  if (failed(verifyRank(op, "input", input.getType(), 4)) ||
+      failed(verifyRank(op, "filter", filter.getType(), 4)) ||
+      failed(verifyRank(op, "output", result.getType(), 4)) ||
+      failed(verifySameElementType(
+          op, {{"input", input}, {"filter", filter}, {"output", result}})) ||
+      failed(verifyArraySize(op, "strides", s, 2, "[h, w]")) ||
+      failed(verifyArraySize(op, "padding", p, 4,
                              "[top, left, bottom, right]")) ||
-      failed(
-          verifyArraySize(*this, "dilations", getDilations(), 2, "[h, w]")) ||
-      failed(verifyMin(*this, "strides", getStrides(), 1)) ||
-      failed(verifyMin(*this, "padding", getPadding(), 0)) ||
-      failed(verifyMin(*this, "dilations", getDilations(), 1)))
+      failed(verifyArraySize(op, "dilations", d, 2, "[h, w]")) ||
+      failed(verifyMin(op, "strides", s, 1)) ||
+      failed(verifyMin(op, "padding", p, 0)) ||
+      failed(verifyMin(op, "dilations", d, 1)))
     return failure();
-  int64_t groups = getGroupsAttr().getInt();
   if (groups < 1)
-    return emitOpError() << "expected groups to be positive, found " << groups;
+    return op->emitOpError() << "expected groups to be positive, found "
+                             << groups;
 
-  ArrayRef<int64_t> x = tensorOf(getInput()).getShape();
-  ArrayRef<int64_t> w = tensorOf(getFilter()).getShape();
+  ArrayRef<int64_t> x = tensorOf(input).getShape();
+  ArrayRef<int64_t> w = tensorOf(filter).getShape();
   if (x[1] % groups != 0)
-    return emitOpError() << "expected groups " << groups
-                         << " to divide the input channels " << x[1];
+    return op->emitOpError() << "expected groups " << groups
+                             << " to divide the input channels " << x[1];
   if (w[0] % groups != 0)
-    return emitOpError() << "expected groups " << groups
-                         << " to divide the output channels " << w[0];
+    return op->emitOpError() << "expected groups " << groups
+                             << " to divide the output channels " << w[0];
   if (w[1] != x[1] / groups)
-    return emitOpError() << "expected filter dimension 1 to be "
-                         << x[1] / groups
-                         << " (input channels / groups), found " << w[1];
+    return op->emitOpError() << "expected filter dimension 1 to be "
+                             << x[1] / groups
+                             << " (input channels / groups), found " << w[1];
 
-  ArrayRef<int64_t> s = getStrides(), p = getPadding(), d = getDilations();
-  int64_t oh =
-      windowOutputSize(*this, "height", x[2], p[0], p[2], w[2], s[0], d[0]);
+  int64_t oh = windowOutputSize(op, "height", x[2], p[0], p[2], w[2], s[0], d[0]);
   if (oh < 0)
     return failure();
-  int64_t ow =
-      windowOutputSize(*this, "width", x[3], p[1], p[3], w[3], s[1], d[1]);
+  int64_t ow = windowOutputSize(op, "width", x[3], p[1], p[3], w[3], s[1], d[1]);
   if (ow < 0)
     return failure();
-  return verifyResultShape(*this, {x[0], w[0], oh, ow}, getType());
+  ArrayRef<int64_t> found = tensorOf(result).getShape();
+  SmallVector<int64_t> expected = {x[0], w[0], oh, ow};
+  if (found != ArrayRef<int64_t>(expected))
+    return op->emitOpError() << "expected convolution output shape "
+                             << str(expected) << " from the input and filter "
+                                                 "shapes, found "
+                             << str(found);
+  return success();
+}
+
+LogicalResult Conv2dOp::verify() {
+  return verifyConv(*this, getInput(), getFilter(), getResult(), getStrides(),
+                    getPadding(), getDilations(), getGroupsAttr().getInt());
+}
+
+LogicalResult Conv2dGradInputOp::verify() {
+  return verifyConv(*this, getResult(), getFilter(), getGrad(), getStrides(),
+                    getPadding(), getDilations(), getGroupsAttr().getInt());
+}
+
+LogicalResult Conv2dGradFilterOp::verify() {
+  return verifyConv(*this, getInput(), getResult(), getGrad(), getStrides(),
+                    getPadding(), getDilations(), getGroupsAttr().getInt());
 }
 
 static LogicalResult verifyPool(Operation *op, Value input, Value result,
@@ -532,6 +555,16 @@ LogicalResult AvgPool2dOp::verify() {
                     getPadding());
 }
 
+LogicalResult MaxPool2dGradOp::verify() {
+  return verifyPool(*this, getInput(), getGrad(), getKernel(), getStrides(),
+                    getPadding());
+}
+
+LogicalResult AvgPool2dGradOp::verify() {
+  return verifyPool(*this, getResult(), getGrad(), getKernel(), getStrides(),
+                    getPadding());
+}
+
 //===----------------------------------------------------------------------===//
 // Batch normalization
 //===----------------------------------------------------------------------===//
@@ -571,6 +604,59 @@ LogicalResult BatchNormInferOp::verify() {
   int64_t axis = getAxisAttr().getInt();
   return verifyBatchNorm(*this, getInput(), getMean(), "mean",
                          getEpsilon().convertToDouble(), axis);
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  int64_t axis = getAxisAttr().getInt();
+  return verifyBatchNorm(*this, getInput(), getGamma(), "gamma",
+                         getEpsilon().convertToDouble(), axis);
+}
+
+//===----------------------------------------------------------------------===//
+// Other gradient ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult InsertSliceOp::verify() {
+  if (failed(verifySameElementType(*this,
+                                   {{"dest", getDest()}, {"src", getSrc()}})))
+    return failure();
+  ArrayRef<int64_t> dest = tensorOf(getDest()).getShape();
+  ArrayRef<int64_t> src = tensorOf(getSrc()).getShape();
+  ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
+  if (src.size() != dest.size())
+    return emitOpError() << "expected src of rank " << dest.size()
+                         << " (the rank of dest), found rank " << src.size();
+  if (failed(verifyArraySize(*this, "offsets", offsets, dest.size(),
+                             "one per dimension")) ||
+      failed(verifyArraySize(*this, "strides", strides, dest.size(),
+                             "one per dimension")) ||
+      failed(verifyMin(*this, "offsets", offsets, 0)) ||
+      failed(verifyMin(*this, "strides", strides, 1)))
+    return failure();
+  for (size_t i = 0; i < dest.size(); ++i) {
+    int64_t end = src[i] == 0 ? offsets[i]
+                              : offsets[i] + (src[i] - 1) * strides[i] + 1;
+    if (end > dest[i])
+      return emitOpError() << "expected the window of dimension " << i
+                           << " to stay within its size " << dest[i]
+                           << ", found it ending at " << end;
+  }
+  return success();
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  if (failed(verifyRank(*this, "logits", getLogits().getType(), 2)) ||
+      failed(verifyRank(*this, "labels", getLabels().getType(), 1)) ||
+      failed(verifyRank(*this, "grad", getGrad().getType(), 0)) ||
+      failed(verifySameElementType(*this,
+                                   {{"logits", getLogits()}, {"grad", getGrad()}})))
+    return failure();
+  int64_t batch = tensorOf(getLogits()).getDimSize(0);
+  int64_t labels = tensorOf(getLabels()).getDimSize(0);
+  if (batch != labels)
+    return emitOpError() << "expected " << batch
+                         << " labels (the logits batch size), found " << labels;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -611,6 +611,192 @@ def NN_BatchNormInferOp : NN_Op<"batch_norm_infer", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// Gradient ops: vector-Jacobian products the autodiff pass builds.
+//===----------------------------------------------------------------------===//
+
+def NN_InsertSliceOp : NN_Op<"insert_slice", [Pure,
+    AllTypesMatch<["dest", "result"]>]> {
+  let summary = "writes a tensor into a strided window of another";
+  let description = [{
+    `dest` with the window at `offsets` (one per dimension), of `src`'s shape
+    and with `strides`, replaced by `src`: the inverse of `nn.slice`, and its
+    gradient.
+
+    Example:
+
+    ```mlir
+    %r = nn.insert_slice %dest, %src offsets = [0, 4] strides = [1, 1]
+        : tensor<8x16xf32>, tensor<8x4xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$dest, NN_Tensor:$src,
+                       DenseI64ArrayAttr:$offsets, DenseI64ArrayAttr:$strides);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $dest `,` $src `offsets` `=` $offsets `strides` `=` $strides attr-dict `:`
+    type($dest) `,` type($src)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_CrossEntropyGradOp : NN_Op<"cross_entropy_grad", [Pure,
+    AllTypesMatch<["logits", "result"]>]> {
+  let summary = "the logits gradient of nn.cross_entropy";
+  let description = [{
+    `(softmax(logits) - onehot(labels)) * grad / B` for logits `[B, C]`,
+    integer labels `[B]` and the scalar adjoint `grad` of the loss: the fused
+    rule of softmax with cross-entropy.
+
+    Example:
+
+    ```mlir
+    %d = nn.cross_entropy_grad %logits, %labels, %g
+        : tensor<64x10xf32>, tensor<64xi32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$logits, NN_IntTensor:$labels,
+                       NN_FloatTensor:$grad);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $grad attr-dict `:` type($logits) `,`
+    type($labels) `,` type($grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_Conv2dGradInputOp : NN_Op<"conv2d_grad_input", [Pure]> {
+  let summary = "the input gradient of nn.conv2d";
+  let description = [{
+    Given the gradient `grad` `[N, O, OH, OW]` of a convolution's result and
+    its `filter`, the gradient of its input (the result type, `[N, C, H, W]`):
+    a transposed convolution with the forward op's attributes.
+
+    Example:
+
+    ```mlir
+    %dx = nn.conv2d_grad_input %g, %w strides = [1, 1] padding = [1, 1, 1, 1]
+        dilations = [1, 1] groups = 1
+        : tensor<8x16x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<8x3x32x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$groups);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter `strides` `=` $strides `padding` `=` $padding
+    `dilations` `=` $dilations `groups` `=` $groups attr-dict `:`
+    type($grad) `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_Conv2dGradFilterOp : NN_Op<"conv2d_grad_filter", [Pure]> {
+  let summary = "the filter gradient of nn.conv2d";
+  let description = [{
+    Given a convolution's `input` and the gradient `grad` of its result, the
+    gradient of its filter (the result type, `[O, C / groups, KH, KW]`).
+
+    Example:
+
+    ```mlir
+    %dw = nn.conv2d_grad_filter %x, %g strides = [1, 1] padding = [1, 1, 1, 1]
+        dilations = [1, 1] groups = 1
+        : tensor<8x3x32x32xf32>, tensor<8x16x32x32xf32> -> tensor<16x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$groups);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad `strides` `=` $strides `padding` `=` $padding
+    `dilations` `=` $dilations `groups` `=` $groups attr-dict `:`
+    type($input) `,` type($grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_MaxPool2dGradOp : NN_Op<"max_pool2d_grad", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "the input gradient of nn.max_pool2d";
+  let description = [{
+    Sends each window's `grad` to the position of the window's first maximum
+    in `input` (row-major, padding ignored), accumulating where windows
+    overlap.
+
+    Example:
+
+    ```mlir
+    %dx = nn.max_pool2d_grad %x, %g kernel = [2, 2] strides = [2, 2]
+        padding = [0, 0, 0, 0] : tensor<8x16x32x32xf32>, tensor<8x16x16x16xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad `kernel` `=` $kernel `strides` `=` $strides `padding` `=`
+    $padding attr-dict `:` type($input) `,` type($grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AvgPool2dGradOp : NN_Op<"avg_pool2d_grad", [Pure]> {
+  let summary = "the input gradient of nn.avg_pool2d";
+  let description = [{
+    Adds `grad / (KH * KW)` of each window to every input position the window
+    covers; the result type is the forward op's input type.
+
+    Example:
+
+    ```mlir
+    %dx = nn.avg_pool2d_grad %g kernel = [2, 2] strides = [2, 2]
+        padding = [0, 0, 0, 0] : tensor<8x16x16x16xf32> -> tensor<8x16x32x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$grad, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` type($grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormGradOp : NN_Op<"batch_norm_grad", [Pure,
+    AllTypesMatch<["input", "grad", "dinput"]>,
+    AllTypesMatch<["gamma", "mean", "var", "dgamma", "dbeta"]>]> {
+  let summary = "the gradients of nn.batch_norm_train";
+  let description = [{
+    Given the forward op's `input`, `gamma`, batch `mean` and biased `var`,
+    and the gradient `grad` of its output: with `N` elements per channel,
+    `r = 1 / sqrt(var + epsilon)` and `xhat = (input - mean) * r`,
+    `dbeta = sum(grad)`, `dgamma = sum(grad * xhat)` and
+    `dinput = gamma * r / N * (N * grad - dbeta - xhat * dgamma)`.
+
+    Example:
+
+    ```mlir
+    %dx, %dgamma, %dbeta = nn.batch_norm_grad %x, %gamma, %mean, %var, %g
+        epsilon = 1.000000e-05 axis = 1 : tensor<64x512xf32>, tensor<512xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$gamma,
+                       NN_FloatTensor:$mean, NN_FloatTensor:$var,
+                       NN_FloatTensor:$grad, F64Attr:$epsilon, I64Attr:$axis);
+  let results = (outs NN_FloatTensor:$dinput, NN_FloatTensor:$dgamma,
+                      NN_FloatTensor:$dbeta);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $mean `,` $var `,` $grad `epsilon` `=` $epsilon
+    `axis` `=` $axis attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Randomness
 //===----------------------------------------------------------------------===//
 
