@@ -1018,3 +1018,67 @@ module attributes {nn.train = 3} {
 // expected-error @+1 {{expected 'nn.model' to be a string}}
 module attributes {nn.model = 3} {
 }
+
+// -----
+
+func.func @insert_slice_out_of_bounds(%d: tensor<6x8xf32>, %e: tensor<4x4xf32>) {
+  // expected-error @+1 {{expected the window of dimension 0 to stay within its size 6, found it ending at 8}}
+  %0 = nn.insert_slice %d, %e offsets = [1, 0] strides = [2, 1] : tensor<6x8xf32>, tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @insert_slice_rank(%d: tensor<6x8xf32>, %e: tensor<4xf32>) {
+  // expected-error @+1 {{expected src of rank 2 (the rank of dest), found rank 1}}
+  %0 = nn.insert_slice %d, %e offsets = [0, 0] strides = [1, 1] : tensor<6x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_grad_batch(%l: tensor<4x5xf32>, %y: tensor<3xi32>, %s: tensor<f32>) {
+  // expected-error @+1 {{expected 4 labels (the logits batch size), found 3}}
+  %0 = nn.cross_entropy_grad %l, %y, %s : tensor<4x5xf32>, tensor<3xi32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_input_shape(%g: tensor<2x4x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{expected convolution output shape [2, 4, 6, 6] from the input and filter shapes, found [2, 4, 8, 8]}}
+  %0 = nn.conv2d_grad_input %g, %w strides = [1, 1] padding = [0, 0, 0, 0] dilations = [1, 1] groups = 1 : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_filter_channels(%x: tensor<2x3x8x8xf32>, %g: tensor<2x4x8x8xf32>) {
+  // expected-error @+1 {{expected filter dimension 1 to be 3 (input channels / groups), found 2}}
+  %0 = nn.conv2d_grad_filter %x, %g strides = [1, 1] padding = [1, 1, 1, 1] dilations = [1, 1] groups = 1 : tensor<2x3x8x8xf32>, tensor<2x4x8x8xf32> -> tensor<4x2x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_grad_shape(%x: tensor<2x3x8x8xf32>, %g: tensor<2x3x3x3xf32>) {
+  // expected-error @+1 {{expected result shape [2, 3, 4, 4] from the operand shapes, found [2, 3, 3, 3]}}
+  %0 = nn.max_pool2d_grad %x, %g kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x8x8xf32>, tensor<2x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_grad_shape(%g: tensor<2x3x3x3xf32>) {
+  // expected-error @+1 {{expected result shape [2, 3, 4, 4] from the operand shapes, found [2, 3, 3, 3]}}
+  %0 = nn.avg_pool2d_grad %g kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x3x3xf32> -> tensor<2x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_grad_channels(%x: tensor<2x3x8x8xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{expected gamma shape [3] (input dimension 1), found [4]}}
+  %0:3 = nn.batch_norm_grad %x, %c, %c, %c, %x epsilon = 1.0e-05 axis = 1 : tensor<2x3x8x8xf32>, tensor<4xf32>
+  return
+}

@@ -346,3 +346,25 @@ func.func @bufferized(%w: memref<3x2xf32> {nn.param = "dense_0.w"}, %l: memref<f
     -> (memref<f32> {nn.loss}, memref<2xf32> {nn.state = "batch_norm_0.running_mean"}) {
   return %l, %s : memref<f32>, memref<2xf32>
 }
+
+// The gradient ops.
+// CHECK-LABEL: func.func @gradient_ops
+func.func @gradient_ops(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %g: tensor<2x4x8x8xf32>,
+                        %p: tensor<2x3x4x4xf32>, %logits: tensor<4x5xf32>, %labels: tensor<4xi32>,
+                        %s: tensor<f32>, %c: tensor<3xf32>, %d: tensor<6x8xf32>, %e: tensor<2x4xf32>) {
+  // CHECK: nn.insert_slice %{{.*}}, %{{.*}} offsets = [1, 0] strides = [2, 2] : tensor<6x8xf32>, tensor<2x4xf32>
+  %0 = nn.insert_slice %d, %e offsets = [1, 0] strides = [2, 2] : tensor<6x8xf32>, tensor<2x4xf32>
+  // CHECK: nn.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x5xf32>, tensor<4xi32>, tensor<f32>
+  %1 = nn.cross_entropy_grad %logits, %labels, %s : tensor<4x5xf32>, tensor<4xi32>, tensor<f32>
+  // CHECK: nn.conv2d_grad_input {{.*}} -> tensor<2x3x8x8xf32>
+  %2 = nn.conv2d_grad_input %g, %w strides = [1, 1] padding = [1, 1, 1, 1] dilations = [1, 1] groups = 1 : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x3x8x8xf32>
+  // CHECK: nn.conv2d_grad_filter {{.*}} -> tensor<4x3x3x3xf32>
+  %3 = nn.conv2d_grad_filter %x, %g strides = [1, 1] padding = [1, 1, 1, 1] dilations = [1, 1] groups = 1 : tensor<2x3x8x8xf32>, tensor<2x4x8x8xf32> -> tensor<4x3x3x3xf32>
+  // CHECK: nn.max_pool2d_grad %{{.*}}, %{{.*}} kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x8x8xf32>, tensor<2x3x4x4xf32>
+  %4 = nn.max_pool2d_grad %x, %p kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x8x8xf32>, tensor<2x3x4x4xf32>
+  // CHECK: nn.avg_pool2d_grad %{{.*}} kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x4x4xf32> -> tensor<2x3x8x8xf32>
+  %5 = nn.avg_pool2d_grad %p kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] : tensor<2x3x4x4xf32> -> tensor<2x3x8x8xf32>
+  // CHECK: nn.batch_norm_grad %{{.*}} epsilon = 1.000000e-05 axis = 1 : tensor<2x3x8x8xf32>, tensor<3xf32>
+  %6:3 = nn.batch_norm_grad %x, %c, %c, %c, %x epsilon = 1.0e-05 axis = 1 : tensor<2x3x8x8xf32>, tensor<3xf32>
+  return
+}

@@ -10,12 +10,14 @@
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
+#include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -32,11 +34,13 @@ static cl::OptionCategory category("nnc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
                                       cl::cat(category));
 
-enum class Emit { AST, NN };
-static cl::opt<Emit> emit("emit", cl::desc("The stage to print"), cl::init(Emit::NN),
-                          cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
-                                     clEnumValN(Emit::NN, "nn", "the nn dialect (default)")),
-                          cl::cat(category));
+enum class Emit { AST, NN, Grad };
+static cl::opt<Emit> emit(
+    "emit", cl::desc("The stage to print"), cl::init(Emit::NN),
+    cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
+               clEnumValN(Emit::NN, "nn", "the nn dialect (default)"),
+               clEnumValN(Emit::Grad, "grad", "the nn dialect with the gradient functions")),
+    cl::cat(category));
 
 static cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file> ('-' is stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
@@ -116,6 +120,12 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
                     "internal error: the generated nn IR does not verify");
     return finish(false);
   }
+  if (emit == Emit::Grad) {
+    mlir::PassManager pm(&ctx);
+    pm.addPass(createNNAutodiff());
+    if (mlir::failed(pm.run(*module)))
+      return finish(false);
+  }
   if (!verifier)
     module->print(os);
   return finish(true);
@@ -127,7 +137,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "nnc: compiles a model written in the nnc language\n\n"
                               "  nnc model.nn                 print the model in the nn dialect\n"
-                              "  nnc model.nn --emit=ast      print the parsed syntax tree\n");
+                              "  nnc model.nn --emit=ast      print the parsed syntax tree\n"
+                              "  nnc model.nn --emit=grad     print it with the gradient functions\n");
   if (batch < 0) {
     llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
     return 1;
