@@ -156,7 +156,16 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
     return success();
   }
 
-  if (name == kParamAttr || name == kStateAttr) {
+  // The step counter of a training step (1 for the first step), as a float scalar.
+  if (name == "nn.step") {
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    if (!isa<UnitAttr>(value) || !shaped || shaped.getRank() != 0 ||
+        !isa<FloatType>(shaped.getElementType()))
+      return emit() << "expected 'nn.step' to be a unit attribute on a rank-0 float tensor";
+    return success();
+  }
+
+  if (name == kParamAttr || name == kStateAttr || name == "nn.opt_state") {
     auto str = dyn_cast<StringAttr>(value);
     if (!str || str.getValue().empty())
       return emit() << "expected '" << name
@@ -171,9 +180,10 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
 
   if (name == kInitAttr) {
     if (!func.getArgAttr(argIndex, kParamAttr) &&
-        !func.getArgAttr(argIndex, kStateAttr))
-      return emit() << "expected 'nn.init' on an 'nn.param' or 'nn.state' "
-                       "argument";
+        !func.getArgAttr(argIndex, kStateAttr) &&
+        !func.getArgAttr(argIndex, "nn.opt_state"))
+      return emit() << "expected 'nn.init' on an 'nn.param', 'nn.state' or "
+                       "'nn.opt_state' argument";
     return verifyInit(op, argIndex, value);
   }
 
@@ -209,7 +219,8 @@ LogicalResult NNDialect::verifyRegionResultAttribute(Operation *op,
 
   // A state update, or the gradient of a parameter or of an input (the
   // autodiff pass): each names what it belongs to.
-  if (name == kStateAttr || name == "nn.grad" || name == "nn.input_grad") {
+  if (name == kStateAttr || name == "nn.grad" || name == "nn.input_grad" ||
+      name == kParamAttr || name == "nn.opt_state") {
     auto str = dyn_cast<StringAttr>(value);
     if (!str || str.getValue().empty())
       return emit() << "expected '" << name

@@ -33,4 +33,19 @@ def NNAutodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def NNOptimizer : Pass<"nn-optimizer", "mlir::ModuleOp"> {
+  let summary = "Builds the training step: gradients and the optimizer's update";
+  let description = [{
+    From each `@<model>_loss_grad` (nn-autodiff) and the module's `nn.train`
+    record, builds `@<model>_train_step(inputs, labels, params, state, [rng],
+    opt_state, step) -> (loss, new state, new params, new opt_state)`, with
+    the optimizer of the train block (SGD with momentum or Nesterov, Adam,
+    AdamW, RMSprop, Adagrad), L1/L2 terms and the learning-rate schedule
+    evaluated from the step counter. Frozen parameters pass through.
+  }];
+  let dependentDialects = ["::nnc::nn::NNDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // NNC_TRANSFORMS_PASSES_TD
