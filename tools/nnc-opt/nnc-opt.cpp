@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Conversion/Passes.h"
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,6 +21,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   nnc::registerNNCPasses();
+  nnc::registerNNCConversionPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<nnc::nn::NNDialect>();

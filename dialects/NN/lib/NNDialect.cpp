@@ -12,6 +12,7 @@
 #include "nnc/Dialect/NN/NNDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/InliningUtils.h"
 #include "nnc/Dialect/NN/NNInterfaces.h"
 #include "nnc/Dialect/NN/NNOps.h"
 
@@ -27,7 +28,18 @@ using namespace nnc::nn;
 
 #include "nnc/Dialect/NN/NNDialect.cpp.inc"
 
+namespace {
+/// Every nn op is pure and region-free, so it can be inlined anywhere: the training step
+/// calls the gradient function, and the pipeline inlines it.
+struct NNInlinerInterface : public DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final { return true; }
+  bool isLegalToInline(Region *, Region *, bool, IRMapping &) const final { return true; }
+};
+} // namespace
+
 void NNDialect::initialize() {
+  addInterfaces<NNInlinerInterface>();
   addOperations<
 #define GET_OP_LIST
 #include "nnc/Dialect/NN/NNOps.cpp.inc"
@@ -158,8 +170,9 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
 
   // The step counter of a training step (1 for the first step), as a float scalar.
   if (name == "nn.step") {
-    auto shaped = dyn_cast<RankedTensorType>(type);
-    if (!isa<UnitAttr>(value) || !shaped || shaped.getRank() != 0 ||
+    // A tensor, or the memref it becomes once bufferized.
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!isa<UnitAttr>(value) || !shaped || !shaped.hasRank() || shaped.getRank() != 0 ||
         !isa<FloatType>(shaped.getElementType()))
       return emit() << "expected 'nn.step' to be a unit attribute on a rank-0 float tensor";
     return success();

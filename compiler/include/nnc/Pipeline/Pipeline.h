@@ -1,0 +1,77 @@
+//===- Pipeline.h - From nn IR to a callable training step ----------------===//
+//
+// The back half of the compiler: it takes the module MLIRGen produced, adds the gradient
+// and training-step functions (nn-autodiff, nn-optimizer), records what each argument of
+// the entry points is (the ABI the runtime calls), and lowers everything to the LLVM
+// dialect; then it JIT-compiles it with MLIR's ExecutionEngine.
+//
+// The ABI: every entry point takes one pointer per tensor (bare-pointer memrefs, static
+// shapes), first its inputs in the order of `Signature::args`, then one output buffer per
+// result in the order of `Signature::results`. Output buffers must not alias inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_PIPELINE_PIPELINE_H
+#define NNC_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+class DialectRegistry;
+} // namespace mlir
+
+namespace nnc {
+
+/// One argument or result of an entry point, as the runtime sees it.
+struct Slot {
+  enum Role { Input, Labels, Param, State, OptState, Rng, Step, Loss, Output } role;
+  std::string name;          // The parameter/state name, the input's name, "" otherwise.
+  std::string dtype;         // "f32", "f64", "i32", "i64", "u8", "i1"
+  std::vector<int64_t> shape;
+  mlir::DictionaryAttr init; // nn.init for parameters, state and optimizer state.
+  bool frozen = false;
+
+  int64_t numElements() const;
+  size_t bytes() const;
+};
+
+struct Signature {
+  std::string function;
+  std::vector<Slot> args, results;
+};
+
+struct CompileOptions {
+  int optLevel = 3;
+  /// Keep the nn-level IR after autodiff and the optimizer (for --emit).
+  bool stopAfterTrainingStep = false;
+};
+
+/// Everything the driver needs to run a model.
+struct CompiledModel {
+  Signature trainStep; // Empty function name when the model has no train block.
+  Signature eval;
+};
+
+/// Registers the dialects and translations the pipeline uses.
+void registerPipelineDialects(mlir::DialectRegistry &registry);
+
+/// Adds `@<model>_loss_grad` and `@<model>_train_step` to `module`.
+mlir::LogicalResult buildTrainingStep(mlir::ModuleOp module);
+
+/// Reads the entry points' signatures, then lowers `module` to the LLVM dialect, keeping only
+/// the entry points.
+mlir::FailureOr<CompiledModel> lowerToLLVM(mlir::ModuleOp module, const CompileOptions &opts);
+
+/// JIT-compiles a module in the LLVM dialect for the host CPU.
+mlir::FailureOr<std::unique_ptr<mlir::ExecutionEngine>> jitCompile(mlir::ModuleOp module,
+                                                                   const CompileOptions &opts);
+
+} // namespace nnc
+
+#endif // NNC_PIPELINE_PIPELINE_H

@@ -1,0 +1,218 @@
+//===- Pipeline.cpp - From nn IR to a callable training step --------------===//
+//
+// The stages after MLIRGen, in order:
+//   nn-autodiff, nn-optimizer          the training step, still in the nn dialect
+//   inline, symbol-dce                 one function per entry point, nothing else
+//   convert-nn-to-linalg, canonicalize, cse, elementwise fusion
+//   one-shot-bufferize (function boundaries, identity layouts)
+//   buffer-results-to-out-params       results become caller-provided buffers
+//   buffer deallocation                temporaries are freed
+//   linalg to loops, math to libm, scf/cf/arith/memref/func to LLVM (bare pointers)
+// Then the ExecutionEngine compiles the LLVM dialect at O3 for the host CPU.
+//
+// The textual pipelines are parsed with parsePassPipeline, so every stage can be run by
+// hand with nnc-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Pipeline/Pipeline.h"
+#include "nnc/Conversion/Passes.h"
+#include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+using namespace nnc;
+
+int64_t Slot::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+size_t Slot::bytes() const {
+  size_t width = dtype == "f64" || dtype == "i64" ? 8 : dtype == "u8" || dtype == "i1" ? 1 : 4;
+  return size_t(numElements()) * width;
+}
+
+void nnc::registerPipelineDialects(DialectRegistry &registry) {
+  registry.insert<nn::NNDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+static void registerPasses() {
+  static bool done = [] {
+    registerAllPasses();
+    registerNNCPasses();
+    registerNNCConversionPasses();
+    return true;
+  }();
+  (void)done;
+}
+
+static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+  registerPasses();
+  PassManager pm = PassManager::on<ModuleOp>(module->getContext());
+  std::string err;
+  llvm::raw_string_ostream os(err);
+  // The pipelines are written anchored on the module, as nnc-opt's --pass-pipeline takes
+  // them; the pass manager is that anchor already.
+  StringRef inner = pipeline;
+  if (inner.consume_front("builtin.module(") && inner.consume_back(")")) {
+  }
+  if (failed(parsePassPipeline(inner, pm, os)))
+    return module.emitError() << "internal error: bad pipeline: " << os.str();
+  if (pm.size() == 0)
+    return module.emitError() << "internal error: empty pipeline";
+  return pm.run(module);
+}
+
+LogicalResult nnc::buildTrainingStep(ModuleOp module) {
+  return runPipeline(module, "builtin.module(nn-autodiff, nn-optimizer)");
+}
+
+static std::string dtypeOf(Type t) {
+  if (t.isF32()) return "f32";
+  if (t.isF64()) return "f64";
+  if (t.isInteger(1)) return "i1";
+  if (t.isInteger(8)) return "u8";
+  if (t.isInteger(32)) return "i32";
+  return "i64";
+}
+
+/// Reads an entry point's ABI from its nn.* attributes.
+static Signature signatureOf(func::FuncOp f) {
+  Signature sig;
+  sig.function = f.getName().str();
+  auto slotOf = [](Type type, DictionaryAttr attrs, bool isResult) {
+    Slot s;
+    if (auto t = dyn_cast<RankedTensorType>(type)) {
+      s.dtype = dtypeOf(t.getElementType());
+      s.shape.assign(t.getShape().begin(), t.getShape().end());
+    } else {
+      s.dtype = dtypeOf(type); // The i64 rng key.
+    }
+    auto str = [&](StringRef name) {
+      auto a = attrs ? attrs.getAs<StringAttr>(name) : StringAttr();
+      return a ? a.str() : std::string();
+    };
+    auto has = [&](StringRef name) { return attrs && attrs.get(name); };
+    if (has("nn.input")) {
+      s.role = Slot::Input;
+      s.name = str("nn.input");
+    } else if (has("nn.labels")) {
+      s.role = Slot::Labels;
+    } else if (has("nn.param")) {
+      s.role = Slot::Param;
+      s.name = str("nn.param");
+    } else if (has("nn.state")) {
+      s.role = Slot::State;
+      s.name = str("nn.state");
+    } else if (has("nn.opt_state")) {
+      s.role = Slot::OptState;
+      s.name = str("nn.opt_state");
+    } else if (has("nn.rng")) {
+      s.role = Slot::Rng;
+    } else if (has("nn.step")) {
+      s.role = Slot::Step;
+    } else if (has("nn.loss")) {
+      s.role = Slot::Loss;
+    } else {
+      s.role = Slot::Output;
+    }
+    (void)isResult;
+    s.init = attrs ? attrs.getAs<DictionaryAttr>("nn.init") : DictionaryAttr();
+    s.frozen = has("nn.frozen");
+    return s;
+  };
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    sig.args.push_back(slotOf(f.getArgumentTypes()[i], f.getArgAttrDict(i), false));
+  for (unsigned i = 0; i < f.getNumResults(); ++i)
+    sig.results.push_back(slotOf(f.getResultTypes()[i], f.getResultAttrDict(i), true));
+  return sig;
+}
+
+FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions &opts) {
+  auto modelName = module->getAttrOfType<StringAttr>("nn.model");
+  if (!modelName)
+    return module.emitError("the module names no model ('nn.model')");
+  CompiledModel model;
+  std::string trainName = (modelName.getValue() + "_train_step").str();
+  std::string evalName = modelName.getValue().str();
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (f.getName() == trainName)
+      model.trainStep = signatureOf(f);
+    else if (f.getName() == evalName)
+      model.eval = signatureOf(f);
+  }
+  if (model.eval.function.empty())
+    return module.emitError() << "no evaluation function '@" << evalName << "'";
+  // The nn.* attributes have served: the signatures are recorded above.
+  for (auto f : module.getOps<func::FuncOp>()) {
+    SmallVector<NamedAttribute> keep;
+    for (NamedAttribute a : f->getAttrs())
+      if (!a.getName().getValue().starts_with("nn."))
+        keep.push_back(a);
+    f->setAttrs(keep);
+    f.removeArgAttrsAttr();
+    f.removeResAttrsAttr();
+  }
+  module->removeAttr("nn.train");
+  module->removeAttr("nn.model");
+  // Only the entry points stay visible; the rest is inlined and dropped.
+  for (auto f : module.getOps<func::FuncOp>())
+    if (f.getName() != trainName && f.getName() != evalName)
+      f.setPrivate();
+  if (failed(runPipeline(
+          module,
+          "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
+          "func.func(linalg-fuse-elementwise-ops), canonicalize,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
+          "func.func(ownership-based-buffer-deallocation), canonicalize,"
+          "buffer-deallocation-simplification, convert-bufferization-to-memref)")))
+    return failure();
+  if (failed(runPipeline(
+          module,
+          "builtin.module(func.func(convert-linalg-to-loops), convert-math-to-libm, lower-affine,"
+          "convert-scf-to-cf, expand-strided-metadata, finalize-memref-to-llvm,"
+          "convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm,"
+          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
+          "reconcile-unrealized-casts)")))
+    return failure();
+  return model;
+}
+
+FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
+                                                            const CompileOptions &opts) {
+  static bool init = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)init;
+  ExecutionEngineOptions eo;
+  eo.transformer = makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0,
+                                             /*targetMachine=*/nullptr);
+  eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, eo);
+  if (!engine) {
+    std::string msg = llvm::toString(engine.takeError());
+    return module.emitError() << "JIT compilation failed: " << msg;
+  }
+  return std::move(*engine);
+}
