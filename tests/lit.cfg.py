@@ -17,6 +17,6 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["nnc", "nnc-opt", "nnc-eval"], [config.nnc_tools_dir])
+llvm_config.add_tool_substitutions(["nnc-train", "nnc", "nnc-opt", "nnc-eval"], [config.nnc_tools_dir])
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%python", "python3"))

@@ -736,6 +736,9 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
     if (err.empty() && !config.test.empty())
       err = loadCsv(path(config.test), s, effective, numFields, test);
     if (err.empty() && config.testFraction > 0) {
+      // Files are often sorted by class (iris.csv is): a held-out tail would be one class.
+      // The rows are shuffled with a fixed seed first, so the split is the same every run.
+      shuffleRows(train, 0x5EED);
       err = splitOff(train, config.testFraction, test);
       if (!err.empty())
         err = trainPath + ": test_fraction: " + err;
@@ -769,6 +772,33 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
   if (options.limit > 0)
     keepFirst(train, options.limit);
   return "";
+}
+
+void shuffleRows(Dataset &d, uint64_t seed) {
+  auto mix = [](uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  size_t numel = size_t(d.sampleNumel());
+  int64_t width = d.intLabels ? 1 : d.targetWidth;
+  for (int64_t i = d.size - 1; i > 0; --i) {
+    int64_t j = int64_t(mix(seed ^ uint64_t(i)) % uint64_t(i + 1));
+    if (i == j)
+      continue;
+    for (size_t k = 0; k < numel; ++k) {
+      if (d.isU8)
+        std::swap(d.u8[size_t(i) * numel + k], d.u8[size_t(j) * numel + k]);
+      else
+        std::swap(d.f32[size_t(i) * numel + k], d.f32[size_t(j) * numel + k]);
+    }
+    if (d.intLabels)
+      std::swap(d.labels[i], d.labels[j]);
+    else
+      for (int64_t k = 0; k < width; ++k)
+        std::swap(d.targets[i * width + k], d.targets[j * width + k]);
+  }
 }
 
 std::string splitOff(Dataset &from, double fraction, Dataset &part) {

@@ -190,6 +190,14 @@ struct Lowering {
     return tensor::ExpandShapeOp::create(b, loc, to, flat, ArrayRef<ReassociationIndices>{all});
   }
 
+  /// An operand that only gives the window loops their extent: linalg derives every loop's
+  /// size from an operand dimension indexed by that loop alone, and the window loops of
+  /// pooling and of a convolution's input gradient appear only inside sums otherwise (as the
+  /// window tensor of linalg's named pooling ops).
+  Value window(ArrayRef<int64_t> shape, Type elem) {
+    return tensor::EmptyOp::create(b, loc, shape, elem);
+  }
+
   SmallVector<OpFoldResult> indexAttrs(ArrayRef<int64_t> v) {
     SmallVector<OpFoldResult> r;
     for (int64_t x : v)
@@ -213,7 +221,8 @@ Value unaryBody(OpBuilder &b, Location loc, StringRef name, Value x) {
   if (name == "nn.log") return math::LogOp::create(b, loc, x);
   if (name == "nn.tanh") return math::TanhOp::create(b, loc, x);
   if (name == "nn.sqrt") return math::SqrtOp::create(b, loc, x);
-  if (name == "nn.rsqrt") return math::RsqrtOp::create(b, loc, x);
+  if (name == "nn.rsqrt") // There is no libm rsqrtf; 1/sqrt is what LLVM fuses best.
+    return arith::DivFOp::create(b, loc, c(1), math::SqrtOp::create(b, loc, x));
   if (name == "nn.abs") return math::AbsFOp::create(b, loc, x);
   if (name == "nn.square") return arith::MulFOp::create(b, loc, x, x);
   if (name == "nn.relu") return arith::MaximumFOp::create(b, loc, x, c(0));
@@ -622,9 +631,15 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     AffineMap gm = AffineMap::get(7, 0, {dim(0), o, dim(2) + dim(5) * d[0], dim(3) + dim(6) * d[1]}, L.ctx());
     AffineMap wm = AffineMap::get(7, 0, {o, dim(1) % cg, -dim(5) + (kh - 1), -dim(6) + (kw - 1)}, L.ctx());
     AffineMap xm = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
+    AffineMap km = AffineMap::get(7, 0, {dim(4), dim(5), dim(6)}, L.ctx());
     SmallVector<IteratorType> it = L.parallel(4);
     it.append(3, IteratorType::reduction);
-    return ret(L.generic(xt, {gp, w}, {gm, wm}, xm, it, L.zeros(xt), mac));
+    Value win = L.window({og, kh, kw}, xt.getElementType());
+    return ret(L.generic(xt, {gp, w, win}, {gm, wm, km}, xm, it, L.zeros(xt),
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return arith::AddFOp::create(nb, nl, a[3], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                               .getResult();
+                         }));
   }
   if (isa<nn::MaxPool2dOp, nn::AvgPool2dOp>(op)) {
     bool isMax = isa<nn::MaxPool2dOp>(op);
@@ -634,14 +649,16 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     // (n, c, oh, ow, kh, kw)
     AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(2) * s[0] + dim(4), dim(3) * s[1] + dim(5)}, L.ctx());
     AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
+    AffineMap km = AffineMap::get(6, 0, {dim(4), dim(5)}, L.ctx());
     SmallVector<IteratorType> it = L.parallel(4);
     it.append(2, IteratorType::reduction);
     Type et = resultType().getElementType();
-    Value r = L.generic(resultType(), {x}, {xm}, ym, it, L.full(resultType(), isMax ? -INFINITY : 0.0),
+    Value win = L.window(k, et);
+    Value r = L.generic(resultType(), {x, win}, {xm, km}, ym, it, L.full(resultType(), isMax ? -INFINITY : 0.0),
                         [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                           if (isMax)
-                            return arith::MaximumFOp::create(nb, nl, a[1], a[0]);
-                          return arith::AddFOp::create(nb, nl, a[1], a[0]);
+                            return arith::MaximumFOp::create(nb, nl, a[2], a[0]);
+                          return arith::AddFOp::create(nb, nl, a[2], a[0]);
                         });
     if (isMax)
       return ret(r);
@@ -667,19 +684,21 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
       SmallVector<IteratorType> it = L.parallel(4);
       it.append(2, IteratorType::reduction);
       RankedTensorType it32 = gt.clone(b.getI32Type());
+      AffineMap km = AffineMap::get(6, 0, {dim(4), dim(5)}, L.ctx());
       auto gen = linalg::GenericOp::create(
-          b, loc, TypeRange{gt, it32}, ValueRange{x}, ValueRange{L.full(gt, -INFINITY), L.full(it32, -1)},
-          ArrayRef<AffineMap>{xm, ym, ym}, it, [&](OpBuilder &nb, Location nl, ValueRange a) {
+          b, loc, TypeRange{gt, it32}, ValueRange{x, L.window(k, et)},
+          ValueRange{L.full(gt, -INFINITY), L.full(it32, -1)},
+          ArrayRef<AffineMap>{xm, km, ym, ym}, it, [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value khI = linalg::IndexOp::create(nb, nl, 4), kwI = linalg::IndexOp::create(nb, nl, 5);
             Value pos = arith::AddIOp::create(
                 nb, nl, arith::MulIOp::create(nb, nl, khI, arith::ConstantIndexOp::create(nb, nl, k[1])), kwI);
             Value posI = arith::IndexCastOp::create(nb, nl, nb.getI32Type(), pos);
-            Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, a[0], a[1]);
-            Value first = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, a[2],
+            Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, a[0], a[2]);
+            Value first = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, a[3],
                                                 arith::ConstantOp::create(nb, nl, nb.getI32IntegerAttr(0)));
             Value take = arith::OrIOp::create(nb, nl, better, first);
-            linalg::YieldOp::create(nb, nl, ValueRange{arith::SelectOp::create(nb, nl, take, a[0], a[1]),
-                                                       arith::SelectOp::create(nb, nl, take, posI, a[2])});
+            linalg::YieldOp::create(nb, nl, ValueRange{arith::SelectOp::create(nb, nl, take, a[0], a[2]),
+                                                       arith::SelectOp::create(nb, nl, take, posI, a[3])});
           });
       arg = gen.getResult(1);
     }
@@ -757,7 +776,8 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     }
     // r = 1/sqrt(var + eps)
     Value r = L.elementwise(ct, {var}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return math::RsqrtOp::create(nb, nl, arith::AddFOp::create(nb, nl, a[0], cst(nb, nl, eps))).getResult();
+      Value sd = math::SqrtOp::create(nb, nl, arith::AddFOp::create(nb, nl, a[0], cst(nb, nl, eps)));
+      return arith::DivFOp::create(nb, nl, cst(nb, nl, 1.0), sd).getResult();
     });
     Value gamma = op->getOperand(isa<nn::BatchNormInferOp>(op) ? 3 : 1);
     if (!isa<nn::BatchNormGradOp>(op)) {

@@ -1782,6 +1782,39 @@ LogicalResult Interpreter::dispatch(Operation *op, Inputs in, Outputs out, Env &
     return binaryFloat(op, in, out, minNaN);
   if (name == "arith.negf")
     return unaryFloat(op, in, out, [](double x) { return -x; });
+  // The scalar math of the learning-rate schedule (nn-optimizer).
+  if (name == "math.powf")
+    return binaryFloat(op, in, out, [](double a, double b) { return std::pow(a, b); });
+  if (name == "math.floor")
+    return unaryFloat(op, in, out, [](double x) { return std::floor(x); });
+  if (name == "math.cos")
+    return unaryFloat(op, in, out, [](double x) { return std::cos(x); });
+  // Rank-0 tensors and scalars share one representation, so moving a value between them
+  // is a copy; a general tensor.extract reads one element.
+  if (name == "tensor.from_elements") {
+    if (out.size() != 1 || in.size() != size_t(out[0].numel()))
+      return op->emitError("expects one operand per element");
+    for (size_t k = 0; k < in.size(); ++k) {
+      if (out[0].isFloat())
+        out[0].f[k] = in[k]->f[0];
+      else
+        out[0].i[k] = in[k]->i[0];
+    }
+    return success();
+  }
+  if (name == "tensor.extract") {
+    if (out.size() != 1 || in.empty())
+      return op->emitError("expects a tensor and its indices");
+    SmallVector<int64_t> index;
+    for (size_t k = 1; k < in.size(); ++k)
+      index.push_back(in[k]->i[0]);
+    int64_t off = in[0]->offset(index);
+    if (out[0].isFloat())
+      out[0].f[0] = in[0]->f[off];
+    else
+      out[0].i[0] = in[0]->i[off];
+    return success();
+  }
   if (name == "arith.cmpf")
     return cmpfOp(op, in, out);
   if (name == "arith.select")

@@ -21,6 +21,8 @@
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/InitAllDialects.h"
@@ -149,17 +151,31 @@ FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions 
   auto modelName = module->getAttrOfType<StringAttr>("nn.model");
   if (!modelName)
     return module.emitError("the module names no model ('nn.model')");
-  CompiledModel model;
   std::string trainName = (modelName.getValue() + "_train_step").str();
   std::string evalName = modelName.getValue().str();
-  for (auto f : module.getOps<func::FuncOp>()) {
-    if (f.getName() == trainName)
-      model.trainStep = signatureOf(f);
-    else if (f.getName() == evalName)
-      model.eval = signatureOf(f);
+  SmallVector<std::string> entries = {evalName};
+  if (module.lookupSymbol(trainName))
+    entries.push_back(trainName);
+  FailureOr<std::vector<Signature>> sigs = lowerEntryPointsToLLVM(module, entries, opts);
+  if (failed(sigs))
+    return failure();
+  CompiledModel model;
+  model.eval = (*sigs)[0];
+  if (sigs->size() > 1)
+    model.trainStep = (*sigs)[1];
+  return model;
+}
+
+FailureOr<std::vector<Signature>>
+nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
+                            const CompileOptions &opts) {
+  std::vector<Signature> sigs;
+  for (const std::string &name : entries) {
+    auto f = module.lookupSymbol<func::FuncOp>(name);
+    if (!f)
+      return module.emitError() << "no function '@" << name << "' to compile";
+    sigs.push_back(signatureOf(f));
   }
-  if (model.eval.function.empty())
-    return module.emitError() << "no evaluation function '@" << evalName << "'";
   // The nn.* attributes have served: the signatures are recorded above.
   for (auto f : module.getOps<func::FuncOp>()) {
     SmallVector<NamedAttribute> keep;
@@ -174,27 +190,36 @@ FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions 
   module->removeAttr("nn.model");
   // Only the entry points stay visible; the rest is inlined and dropped.
   for (auto f : module.getOps<func::FuncOp>())
-    if (f.getName() != trainName && f.getName() != evalName)
+    if (!llvm::is_contained(entries, f.getName().str()))
       f.setPrivate();
   if (failed(runPipeline(
           module,
           "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
           "func.func(linalg-fuse-elementwise-ops), canonicalize,"
-          "one-shot-bufferize{bufferize-function-boundaries "
+          "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
           "func.func(ownership-based-buffer-deallocation), canonicalize,"
-          "buffer-deallocation-simplification, convert-bufferization-to-memref)")))
+          "buffer-deallocation-simplification, convert-bufferization-to-memref, inline, symbol-dce)")))
     return failure();
+  if (getenv("NNC_DUMP_BUFFERIZED"))
+    module->print(llvm::errs());
+  // Copies between strided buffers would call memrefCopy from MLIR's runner library; as
+  // linalg copies they become loops like everything else, and the trainer needs no library.
+  module.walk([](memref::CopyOp copy) {
+    OpBuilder b(copy);
+    linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
+    copy.erase();
+  });
   if (failed(runPipeline(
           module,
-          "builtin.module(func.func(convert-linalg-to-loops), convert-math-to-libm, lower-affine,"
-          "convert-scf-to-cf, expand-strided-metadata, finalize-memref-to-llvm,"
+          "builtin.module(func.func(convert-linalg-to-loops), convert-math-to-libm,"
+          "expand-strided-metadata, lower-affine, convert-scf-to-cf, finalize-memref-to-llvm,"
           "convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm,"
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
           "reconcile-unrealized-casts)")))
     return failure();
-  return model;
+  return sigs;
 }
 
 FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,

@@ -52,8 +52,8 @@ struct DataConfig {
   bool header = false;
   /// csv: the field separator, one character.
   std::string delimiter = ",";
-  /// csv: the last fraction of the file (in file order) becomes the test
-  /// set; 0 means none. Exclusive with `test`.
+  /// csv: this fraction of the rows, picked by a shuffle with a fixed seed (so the same
+  /// rows every run), becomes the test set; 0 means none. Exclusive with `test`.
   double testFraction = 0;
   /// Relative paths resolve against this folder (the .nn file's folder);
   /// empty means the working directory.
@@ -109,6 +109,9 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
 /// the validation split `split(fraction)`. Both must keep at least one
 /// sample. Returns "" or the reason.
 std::string splitOff(Dataset &from, double fraction, Dataset &part);
+
+/// Permutes the samples of `d` deterministically from `seed` (Fisher–Yates).
+void shuffleRows(Dataset &d, uint64_t seed);
 
 } // namespace nnc::runtime
 

@@ -1,0 +1,433 @@
+//===- nnc-train.cpp - Compile a model and train it -----------------------===//
+//
+// `nnc-train model.nn` compiles the model's training step and evaluation function with
+// the JIT, loads the data set of its train block, and trains: epochs of shuffled batches,
+// a progress line, the training loss and the test accuracy per epoch. Flags override the
+// train block (--epochs, --batch, --lr, --limit, --seed, --data); --json prints one final
+// JSON line like the PyTorch peer's.
+//
+// Parameters, state and optimizer state live in two arenas used in turn (the step reads
+// one and writes the other), so the compiled step never writes a buffer it reads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Frontend/Frontend.h"
+#include "nnc/Frontend/MLIRGen.h"
+#include "nnc/Pipeline/Pipeline.h"
+#include "nnc/Runtime/Batches.h"
+#include "nnc/Runtime/Data.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace nnc;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("nnc-train options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
+                                      cl::cat(category));
+static cl::opt<int64_t> epochsFlag("epochs", cl::desc("Epochs (default: the train block's)"),
+                                   cl::init(0), cl::cat(category));
+static cl::opt<int64_t> batchFlag("batch", cl::desc("Batch size (default: the train block's)"),
+                                  cl::init(0), cl::cat(category));
+static cl::opt<double> lrFlag("lr", cl::desc("Learning rate (default: the optimizer's)"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<int64_t> limitFlag("limit", cl::desc("Train on the first N samples only"),
+                                  cl::init(0), cl::cat(category));
+static cl::opt<int64_t> seedFlag("seed", cl::desc("Seed of the initialization, shuffling and "
+                                                  "dropout (default: the train block's)"),
+                                 cl::init(-1), cl::cat(category));
+static cl::opt<std::string> dataFlag("data", cl::desc("Data path (overrides the train block's)"),
+                                     cl::init(""), cl::cat(category));
+static cl::opt<bool> jsonFlag("json", cl::desc("Print one final JSON line with the results"),
+                              cl::init(false), cl::cat(category));
+
+namespace {
+
+[[noreturn]] void fail(const llvm::Twine &msg) {
+  llvm::errs() << "nnc-train: " << msg << "\n";
+  std::exit(1);
+}
+
+/// The SplitMix64 of docs/dialect.md, shared with nn.random_uniform and the evaluator.
+uint64_t splitMix64(uint64_t key, uint64_t stream, uint64_t counter) {
+  uint64_t z = key + 0x9E3779B97F4A7C15ull * ((stream << 32) + counter + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// Fills a float buffer from an nn.init record, deterministically from (seed, index): the
+/// generator of the reference evaluator (nnc-eval --init-params), so both agree.
+void initialize(float *data, int64_t n, mlir::DictionaryAttr init, uint64_t seed, uint64_t index) {
+  auto num = [&](llvm::StringRef k) {
+    auto a = init ? init.getAs<mlir::FloatAttr>(k) : mlir::FloatAttr();
+    return a ? a.getValueAsDouble() : 0.0;
+  };
+  auto dist = init ? init.getAs<mlir::StringAttr>("dist") : mlir::StringAttr();
+  llvm::StringRef d = dist ? dist.getValue() : "constant";
+  auto u = [&](uint64_t j) { return double(splitMix64(seed, index, j) >> 11) * 0x1p-53; };
+  for (int64_t j = 0; j < n; ++j) {
+    double v;
+    if (d == "uniform")
+      v = num("low") + (num("high") - num("low")) * u(j);
+    else if (d == "normal")
+      v = num("mean") + num("std") * std::sqrt(-2 * std::log(1 - u(2 * j))) *
+                            std::cos(2 * M_PI * u(2 * j + 1));
+    else
+      v = num("value");
+    data[j] = float(v);
+  }
+}
+
+double field(mlir::DictionaryAttr rec, llvm::StringRef name, double def = 0) {
+  if (!rec)
+    return def;
+  mlir::Attribute a = rec.get(name);
+  if (auto f = llvm::dyn_cast_or_null<mlir::FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = llvm::dyn_cast_or_null<mlir::IntegerAttr>(a))
+    return double(i.getValue().getSExtValue());
+  if (auto b = llvm::dyn_cast_or_null<mlir::BoolAttr>(a))
+    return b.getValue();
+  return def;
+}
+
+std::string text(mlir::DictionaryAttr rec, llvm::StringRef name) {
+  auto a = rec ? rec.getAs<mlir::StringAttr>(name) : mlir::StringAttr();
+  return a ? a.str() : std::string();
+}
+
+/// Replaces `key` of a dictionary attribute.
+mlir::DictionaryAttr with(mlir::DictionaryAttr d, llvm::StringRef key, mlir::Attribute v) {
+  mlir::NamedAttrList list(d);
+  list.set(key, v);
+  return list.getDictionary(d.getContext());
+}
+
+struct Buffers {
+  std::vector<std::vector<char>> storage;
+  std::vector<void *> ptrs;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  // libLLVM registers a global option named "threads"; ours is taken off the command line
+  // before the parser sees it.
+  int threads = 1;
+  std::vector<char *> rest;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef a(argv[i]);
+    llvm::StringRef value;
+    if (a == "--threads" || a == "-threads") {
+      if (i + 1 >= argc)
+        fail("--threads needs a number");
+      value = argv[++i];
+    } else if (a.consume_front("--threads=") || a.consume_front("-threads=")) {
+      value = a;
+    } else {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    if (value.getAsInteger(10, threads) || threads < 1)
+      fail("--threads: expected a positive number, found '" + value + "'");
+  }
+  argc = int(rest.size());
+  argv = rest.data();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "nnc-train: compiles a model with the JIT and trains it\n\n"
+                              "  nnc-train models/mlp.nn --epochs 1\n\n"
+                              "  --threads=<n>                - Threads (only 1 so far)\n");
+  if (threads != 1)
+    fail("--threads " + llvm::Twine(threads) + ": only 1 thread is supported so far");
+  if (batchFlag < 0 || epochsFlag < 0 || limitFlag < 0 || lrFlag < 0)
+    fail("--batch, --epochs, --limit and --lr must not be negative");
+  auto t0 = std::chrono::steady_clock::now();
+
+  mlir::DialectRegistry registry;
+  registerPipelineDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  ctx.printOpOnDiagnostic(false);
+  llvm::SourceMgr srcMgr;
+  mlir::SourceMgrDiagnosticHandler handler(srcMgr, &ctx);
+
+  FrontendOptions fo;
+  fo.batch = batchFlag;
+  Frontend fe(srcMgr, &ctx, fo);
+  if (mlir::failed(fe.load(inputFile)))
+    return 1;
+  mlir::FailureOr<Program> prog = fe.check();
+  if (mlir::failed(prog))
+    return 1;
+  if (!prog->hasTrain)
+    fail("'" + inputFile + "' has no train block: nothing to train");
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(*prog, fe, &ctx);
+  if (mlir::failed(mlir::verify(*module)))
+    return 1;
+
+  // Flags override the train block.
+  auto train = (*module)->getAttrOfType<mlir::DictionaryAttr>("nn.train");
+  mlir::Builder b(&ctx);
+  if (lrFlag > 0)
+    train = with(train, "optimizer",
+                 with(train.getAs<mlir::DictionaryAttr>("optimizer"), "lr", b.getF64FloatAttr(lrFlag)));
+  (*module)->setAttr("nn.train", train);
+  int64_t epochs = epochsFlag ? epochsFlag : int64_t(field(train, "epochs", 1));
+  uint64_t seed = seedFlag >= 0 ? uint64_t(seedFlag) : uint64_t(field(train, "seed", 0));
+
+  if (mlir::failed(buildTrainingStep(*module)))
+    return 1;
+  CompileOptions co;
+  mlir::FailureOr<CompiledModel> compiled = lowerToLLVM(*module, co);
+  if (mlir::failed(compiled))
+    return 1;
+  if (getenv("NNC_DUMP_LLVM"))
+    module->print(llvm::errs());
+  auto engine = jitCompile(*module, co);
+  if (mlir::failed(engine))
+    return 1;
+  double compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const Signature &step = compiled->trainStep;
+  const Signature &eval = compiled->eval;
+
+  // The data.
+  auto data = train.getAs<mlir::DictionaryAttr>("data");
+  runtime::DataConfig dc;
+  dc.kind = text(data, "kind");
+  dc.path = text(data, "path");
+  dc.images = text(data, "images");
+  dc.labels = text(data, "labels");
+  dc.testImages = text(data, "test_images");
+  dc.testLabels = text(data, "test_labels");
+  dc.x = text(data, "x");
+  dc.y = text(data, "y");
+  dc.testX = text(data, "test_x");
+  dc.testY = text(data, "test_y");
+  dc.test = text(data, "test");
+  dc.label = int64_t(field(data, "label", -1));
+  dc.skipRows = int64_t(field(data, "skip_rows"));
+  dc.header = field(data, "header") != 0;
+  if (!text(data, "delimiter").empty())
+    dc.delimiter = text(data, "delimiter");
+  dc.testFraction = field(data, "test_fraction");
+  if (!dataFlag.empty())
+    dc.path = dataFlag;
+  dc.baseDir = llvm::sys::path::parent_path(inputFile).str();
+  const Slot *labelSlot = nullptr, *inputSlot = nullptr;
+  for (const Slot &s : step.args) {
+    if (s.role == Slot::Labels)
+      labelSlot = &s;
+    if (s.role == Slot::Input && !inputSlot)
+      inputSlot = &s;
+  }
+  if (!labelSlot || !inputSlot)
+    fail("the training step has no input or no labels");
+  runtime::LoadOptions lo;
+  lo.wantIntLabels = labelSlot->dtype == "i32";
+  if (lo.wantIntLabels && !eval.results.empty() && eval.results[0].shape.size() == 2)
+    lo.numClasses = eval.results[0].shape[1];
+  lo.limit = limitFlag;
+  runtime::Dataset trainSet, testSet;
+  std::string err = runtime::loadData(dc, lo, trainSet, testSet);
+  if (!err.empty())
+    fail(err);
+  int64_t batch = inputSlot->shape[0];
+  int64_t sampleElems = 1;
+  for (size_t i = 1; i < inputSlot->shape.size(); ++i)
+    sampleElems *= inputSlot->shape[i];
+  if (trainSet.sampleNumel() != sampleElems)
+    fail("the data's samples have " + llvm::Twine(trainSet.sampleNumel()) +
+         " values, the model's input '" + inputSlot->name + "' expects " + llvm::Twine(sampleElems));
+  if (trainSet.size < batch)
+    fail("the training set has " + llvm::Twine(trainSet.size) + " samples, fewer than one batch of " +
+         llvm::Twine(batch));
+
+  // Two arenas of parameters and state, used in turn.
+  Buffers args[2], outs[2];
+  std::map<std::string, int> argIndex;
+  uint64_t initIndex = 0;
+  for (int k = 0; k < 2; ++k) {
+    args[k].storage.resize(step.args.size());
+    args[k].ptrs.resize(step.args.size());
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      args[k].storage[i].assign(step.args[i].bytes() + 64, 0);
+      args[k].ptrs[i] = args[k].storage[i].data();
+    }
+  }
+  for (size_t i = 0; i < step.args.size(); ++i) {
+    const Slot &s = step.args[i];
+    if (s.role == Slot::Param || s.role == Slot::State || s.role == Slot::OptState) {
+      argIndex[s.name + "#" + std::to_string(int(s.role))] = i;
+      if (s.dtype != "f32")
+        fail("only f32 parameters are supported by the trainer");
+      initialize(static_cast<float *>(args[0].ptrs[i]), s.numElements(), s.init, seed, initIndex++);
+    }
+  }
+  // Where each result goes: the other arena's slot of the same name, or a scratch buffer.
+  std::vector<std::vector<char>> scratch(step.results.size());
+  std::vector<void *> resultPtrs[2];
+  for (int k = 0; k < 2; ++k) {
+    for (size_t r = 0; r < step.results.size(); ++r) {
+      const Slot &s = step.results[r];
+      auto it = argIndex.find(s.name + "#" + std::to_string(int(s.role)));
+      if (it != argIndex.end()) {
+        resultPtrs[k].push_back(args[1 - k].ptrs[it->second]);
+      } else {
+        scratch[r].assign(s.bytes() + 64, 0);
+        resultPtrs[k].push_back(scratch[r].data());
+      }
+    }
+  }
+  // Frozen parameters are not results: both arenas hold them.
+  for (size_t i = 0; i < step.args.size(); ++i)
+    if (step.args[i].role == Slot::Param || step.args[i].role == Slot::State)
+      std::memcpy(args[1].ptrs[i], args[0].ptrs[i], step.args[i].bytes());
+  int lossResult = -1;
+  for (size_t r = 0; r < step.results.size(); ++r)
+    if (step.results[r].role == Slot::Loss)
+      lossResult = r;
+
+  runtime::Batcher batcher(trainSet, batch, seed, /*shuffle=*/true, /*dropLast=*/true);
+  std::vector<uint8_t> rawX(batcher.featureBytes());
+  std::vector<int32_t> labels(batch * std::max<int64_t>(1, trainSet.targetWidth));
+  float stepCounter = 0;
+  int cur = 0;
+  bool tty = isatty(fileno(stdout));
+  double trainSeconds = 0, lastLoss = 0, testAcc = -1;
+  int64_t samples = 0;
+
+  auto runEval = [&](const Buffers &params) -> double {
+    if (testSet.size == 0 || !lo.wantIntLabels)
+      return -1;
+    runtime::Batcher tb(testSet, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
+    tb.startEpoch(0);
+    std::vector<uint8_t> tx(tb.featureBytes());
+    std::vector<int32_t> ty(batch);
+    std::vector<float> xf(batch * sampleElems), logits(eval.results[0].numElements());
+    std::vector<void *> ptrs;
+    for (const Slot &s : eval.args) {
+      if (s.role == Slot::Input) {
+        ptrs.push_back(xf.data());
+        continue;
+      }
+      auto it = argIndex.find(s.name + "#" + std::to_string(int(s.role)));
+      if (it == argIndex.end())
+        fail("internal error: the evaluation function reads '" + s.name + "', unknown to the step");
+      ptrs.push_back(params.ptrs[it->second]);
+    }
+    ptrs.push_back(logits.data());
+    std::vector<void *> packed;
+    for (void *&p : ptrs)
+      packed.push_back(&p);
+    int64_t correct = 0, total = 0, classes = eval.results[0].shape[1];
+    while (tb.next(tx.data(), ty.data())) {
+      int64_t n = tb.lastCount();
+      for (int64_t j = 0; j < n * sampleElems; ++j)
+        xf[j] = testSet.isU8 ? tx[j] * (1.0f / 255.0f) : reinterpret_cast<float *>(tx.data())[j];
+      std::fill(xf.begin() + n * sampleElems, xf.end(), 0.0f);
+      if (auto e = (*engine)->invokePacked(eval.function, packed))
+        fail("evaluation failed: " + llvm::toString(std::move(e)));
+      for (int64_t r = 0; r < n; ++r) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < classes; ++c)
+          if (logits[r * classes + c] > logits[r * classes + best])
+            best = c;
+        correct += best == ty[r];
+      }
+      total += n;
+    }
+    return total ? double(correct) / double(total) : -1;
+  };
+
+  std::vector<float> xf(batch * sampleElems);
+  int64_t steps = batcher.numBatches();
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    batcher.startEpoch(epoch);
+    double lossSum = 0;
+    auto e0 = std::chrono::steady_clock::now();
+    for (int64_t s = 0; s < steps; ++s) {
+      batcher.next(rawX.data(), labels.data());
+      if (trainSet.isU8)
+        for (int64_t j = 0; j < batch * sampleElems; ++j)
+          xf[j] = rawX[j] * (1.0f / 255.0f);
+      stepCounter += 1;
+      int64_t key = int64_t(splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
+      std::vector<void *> ptrs;
+      for (size_t i = 0; i < step.args.size(); ++i) {
+        const Slot &sl = step.args[i];
+        if (sl.role == Slot::Input)
+          ptrs.push_back(trainSet.isU8 ? static_cast<void *>(xf.data()) : rawX.data());
+        else if (sl.role == Slot::Labels)
+          ptrs.push_back(labels.data());
+        else if (sl.role == Slot::Step)
+          ptrs.push_back(&stepCounter);
+        else if (sl.role == Slot::Rng)
+          ptrs.push_back(reinterpret_cast<void *>(key));
+        else
+          ptrs.push_back(args[cur].ptrs[i]);
+      }
+      for (void *p : resultPtrs[cur])
+        ptrs.push_back(p);
+      std::vector<void *> packed;
+      for (void *&p : ptrs)
+        packed.push_back(&p);
+      if (auto e = (*engine)->invokePacked(step.function, packed))
+        fail("the training step failed: " + llvm::toString(std::move(e)));
+      float loss = *static_cast<float *>(resultPtrs[cur][lossResult]);
+      if (!std::isfinite(loss))
+        fail("the loss is " + llvm::Twine(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+             llvm::Twine(int64_t(stepCounter)) + " (epoch " + llvm::Twine(epoch + 1) +
+             "); lower the learning rate");
+      lossSum += loss;
+      cur = 1 - cur;
+      if (tty && (s % 50 == 0 || s + 1 == steps)) {
+        double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        std::printf("\repoch %lld/%lld  step %lld/%lld  loss %.4f  %.0f samples/s   ",
+                    (long long)epoch + 1, (long long)epochs, (long long)s + 1, (long long)steps,
+                    lossSum / (s + 1), (s + 1) * batch / std::max(el, 1e-9));
+        std::fflush(stdout);
+      }
+    }
+    double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+    trainSeconds += el;
+    samples += steps * batch;
+    lastLoss = lossSum / steps;
+    // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
+    bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
+    if (show)
+      testAcc = runEval(args[cur]);
+    if (tty)
+      std::printf("\r");
+    if (!show)
+      continue;
+    std::printf("epoch %lld/%lld  train loss %.4f", (long long)epoch + 1, (long long)epochs, lastLoss);
+    if (testAcc >= 0)
+      std::printf("  test acc %.4f", testAcc);
+    std::printf("  %.0f samples/s  %.1fs\n", steps * batch / el, el);
+    std::fflush(stdout);
+  }
+  if (jsonFlag)
+    std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
+                "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "
+                "\"compile_s\": %.3f}\n",
+                prog->modelName.c_str(), (long long)batch, (long long)epochs,
+                samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, compileSeconds);
+  return 0;
+}
