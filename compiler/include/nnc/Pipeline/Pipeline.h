@@ -68,6 +68,12 @@ mlir::LogicalResult buildTrainingStep(mlir::ModuleOp module);
 /// the entry points.
 mlir::FailureOr<CompiledModel> lowerToLLVM(mlir::ModuleOp module, const CompileOptions &opts);
 
+/// Lowers the functions `entries` of `module` (and what they call) to the LLVM dialect,
+/// returning their signatures, in order.
+mlir::FailureOr<std::vector<Signature>>
+lowerEntryPointsToLLVM(mlir::ModuleOp module, llvm::ArrayRef<std::string> entries,
+                       const CompileOptions &opts);
+
 /// JIT-compiles a module in the LLVM dialect for the host CPU.
 mlir::FailureOr<std::unique_ptr<mlir::ExecutionEngine>> jitCompile(mlir::ModuleOp module,
                                                                    const CompileOptions &opts);
