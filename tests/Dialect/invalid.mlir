@@ -912,7 +912,7 @@ func.func @frozen_without_param(%x: tensor<4xf32> {nn.frozen}) {
 
 // -----
 
-// expected-error @+1 {{argument 0: expected 'nn.init' on an 'nn.param' or 'nn.state' argument}}
+// expected-error @+1 {{argument 0: expected 'nn.init' on an 'nn.param', 'nn.state' or 'nn.opt_state' argument}}
 func.func @init_without_param(%x: tensor<4xf32> {nn.init = {dist = "constant", value = 0.0}}) {
   return
 }
@@ -975,8 +975,8 @@ func.func @state_result(%x: tensor<4xf32>) -> (tensor<4xf32> {nn.state = ""}) {
 
 // -----
 
-// expected-error @+1 {{result 0: unknown nn result attribute 'nn.param'}}
-func.func @unknown_result_attr(%x: tensor<4xf32>) -> (tensor<4xf32> {nn.param = "w"}) {
+// expected-error @+1 {{result 0: unknown nn result attribute 'nn.labels'}}
+func.func @unknown_result_attr(%x: tensor<4xf32>) -> (tensor<4xf32> {nn.labels}) {
   return %x : tensor<4xf32>
 }
 
@@ -1080,5 +1080,12 @@ func.func @avg_pool_grad_shape(%g: tensor<2x3x3x3xf32>) {
 func.func @batch_norm_grad_channels(%x: tensor<2x3x8x8xf32>, %c: tensor<4xf32>) {
   // expected-error @+1 {{expected gamma shape [3] (input dimension 1), found [4]}}
   %0:3 = nn.batch_norm_grad %x, %c, %c, %c, %x epsilon = 1.0e-05 axis = 1 : tensor<2x3x8x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{argument 0: expected 'nn.step' to be a unit attribute on a rank-0 float tensor}}
+func.func @step_not_scalar(%t: tensor<2xf32> {nn.step}) {
   return
 }
