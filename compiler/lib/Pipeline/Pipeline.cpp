@@ -31,7 +31,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
 using namespace nnc;
@@ -230,9 +232,24 @@ FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
     return true;
   }();
   (void)init;
+  // The optimizer needs the host's vector width (AVX-512 here); without a target machine
+  // LLVM's vectorizers assume none and the code runs several times slower.
+  static std::unique_ptr<llvm::TargetMachine> host = [] {
+    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!builder) {
+      llvm::consumeError(builder.takeError());
+      return std::unique_ptr<llvm::TargetMachine>();
+    }
+    builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    auto tm = builder->createTargetMachine();
+    if (!tm) {
+      llvm::consumeError(tm.takeError());
+      return std::unique_ptr<llvm::TargetMachine>();
+    }
+    return std::move(*tm);
+  }();
   ExecutionEngineOptions eo;
-  eo.transformer = makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0,
-                                             /*targetMachine=*/nullptr);
+  eo.transformer = makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0, host.get());
   eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, eo);
   if (!engine) {
