@@ -575,16 +575,19 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     };
     auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
     if (isa<nn::Conv2dOp>(op)) {
-      // (n, o, oh, ow, c, kh, kw): y += xpad[n, grp(o)*Cg + c, oh*sh + kh*dh, ow*sw + kw*dw] * w[o, c, kh, kw]
+      // (n, o, c, kh, kw, oh, ow): y += xpad[n, grp(o)*Cg + c, oh*sh + kh*dh, ow*sw + kw*dw] * w[o, c, kh, kw].
+      // The output row is the innermost loop: a contiguous update that vectorizes.
       Value x = L.pad2d(op->getOperand(0), p, 0.0), w = op->getOperand(1);
       RankedTensorType wt = L.type(w);
       int64_t og = wt.getDimSize(0) / groups, cg = wt.getDimSize(1);
-      AffineExpr ch = dim(1).floorDiv(og) * cg + dim(4);
-      AffineMap xm = AffineMap::get(7, 0, {dim(0), ch, dim(2) * s[0] + dim(5) * d[0], dim(3) * s[1] + dim(6) * d[1]}, L.ctx());
-      AffineMap wm = AffineMap::get(7, 0, {dim(1), dim(4), dim(5), dim(6)}, L.ctx());
-      AffineMap ym = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
-      SmallVector<IteratorType> it = L.parallel(4);
-      it.append(3, IteratorType::reduction);
+      AffineExpr ch = dim(1).floorDiv(og) * cg + dim(2);
+      AffineMap xm = AffineMap::get(7, 0, {dim(0), ch, dim(5) * s[0] + dim(3) * d[0], dim(6) * s[1] + dim(4) * d[1]}, L.ctx());
+      AffineMap wm = AffineMap::get(7, 0, {dim(1), dim(2), dim(3), dim(4)}, L.ctx());
+      AffineMap ym = AffineMap::get(7, 0, {dim(0), dim(1), dim(5), dim(6)}, L.ctx());
+      SmallVector<IteratorType> it = {IteratorType::parallel,  IteratorType::parallel,
+                                      IteratorType::reduction, IteratorType::reduction,
+                                      IteratorType::reduction, IteratorType::parallel,
+                                      IteratorType::parallel};
       return ret(L.generic(resultType(), {x, w}, {xm, wm}, ym, it, L.zeros(resultType()), mac));
     }
     if (isa<nn::Conv2dGradFilterOp>(op)) {
@@ -627,15 +630,18 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
             L.indexAttrs({1, 1, 1, 1}));
       gp = L.insert(part, gp, {0, 0, top + r0 * s[0], left + c0 * s[1]}, {1, 1, s[0], s[1]});
     }
-    // (n, c, h, w, o', kh, kw): dx += gp[n, grp(c)*Og + o', h + kh*dh, w + kw*dw] * w[grp(c)*Og + o', c mod Cg, KH-1-kh, KW-1-kw]
+    // (n, c, o', kh, kw, h, w): dx += gp[n, grp(c)*Og + o', h + kh*dh, w + kw*dw] * w[grp(c)*Og + o', c mod Cg, KH-1-kh, KW-1-kw],
+    // with the input row innermost.
     int64_t og = wt.getDimSize(0) / groups, cg = wt.getDimSize(1);
-    AffineExpr o = dim(1).floorDiv(cg) * og + dim(4);
-    AffineMap gm = AffineMap::get(7, 0, {dim(0), o, dim(2) + dim(5) * d[0], dim(3) + dim(6) * d[1]}, L.ctx());
-    AffineMap wm = AffineMap::get(7, 0, {o, dim(1) % cg, -dim(5) + (kh - 1), -dim(6) + (kw - 1)}, L.ctx());
-    AffineMap xm = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
-    AffineMap km = AffineMap::get(7, 0, {dim(4), dim(5), dim(6)}, L.ctx());
-    SmallVector<IteratorType> it = L.parallel(4);
-    it.append(3, IteratorType::reduction);
+    AffineExpr o = dim(1).floorDiv(cg) * og + dim(2);
+    AffineMap gm = AffineMap::get(7, 0, {dim(0), o, dim(5) + dim(3) * d[0], dim(6) + dim(4) * d[1]}, L.ctx());
+    AffineMap wm = AffineMap::get(7, 0, {o, dim(1) % cg, -dim(3) + (kh - 1), -dim(4) + (kw - 1)}, L.ctx());
+    AffineMap xm = AffineMap::get(7, 0, {dim(0), dim(1), dim(5), dim(6)}, L.ctx());
+    AffineMap km = AffineMap::get(7, 0, {dim(2), dim(3), dim(4)}, L.ctx());
+    SmallVector<IteratorType> it = {IteratorType::parallel,  IteratorType::parallel,
+                                    IteratorType::reduction, IteratorType::reduction,
+                                    IteratorType::reduction, IteratorType::parallel,
+                                    IteratorType::parallel};
     Value win = L.window({og, kh, kw}, xt.getElementType());
     return ret(L.generic(xt, {gp, w, win}, {gm, wm, km}, xm, it, L.zeros(xt),
                          [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -838,6 +844,17 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
   return op->emitError() << "no lowering to linalg for '" << name << "'";
 }
 
+/// Float arithmetic may be reassociated and contracted into FMAs: that lets LLVM vectorize
+/// reductions (the filter gradient, softmax sums) and fuse multiply-adds. Results differ
+/// from a sequential evaluation only by float reassociation.
+void allowReassociation(Operation *root) {
+  auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+  root->walk([&](Operation *op) {
+    if (auto fm = dyn_cast<arith::ArithFastMathInterface>(op))
+      op->setAttr(fm.getFastMathAttrName(), arith::FastMathFlagsAttr::get(op->getContext(), flags));
+  });
+}
+
 struct NNToLinalgPass : public nnc::impl::ConvertNNToLinalgBase<NNToLinalgPass> {
   void runOnOperation() override {
     SmallVector<Operation *> ops;
@@ -854,6 +871,7 @@ struct NNToLinalgPass : public nnc::impl::ConvertNNToLinalgBase<NNToLinalgPass> 
       op->replaceAllUsesWith(results);
       op->erase();
     }
+    allowReassociation(getOperation());
   }
 };
 
