@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <malloc.h>
 #include <unistd.h>
 
 using namespace nnc;
@@ -126,6 +127,11 @@ struct Buffers {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // The compiled step still allocates its temporaries on the heap (the static memory plan
+  // is to come). Large blocks would be mmap'ed and returned to the system at every free:
+  // page faults on every step. Keep freed memory for reuse instead.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // libLLVM registers a global option named "threads"; ours is taken off the command line
   // before the parser sees it.
   int threads = 1;

@@ -361,17 +361,23 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
                              }));
   }
   if (auto mm = dyn_cast<nn::MatmulOp>(op)) {
-    // (m, k, n): C[m, n] += A[m, k] * B[k, n], transposes as other maps. The reduction is
-    // the middle loop, so the innermost loop is a contiguous update of a row of C that
-    // vectorizes without reassociating a floating-point sum.
-    AffineExpr m = b.getAffineDimExpr(0), k = b.getAffineDimExpr(1), n = b.getAffineDimExpr(2);
+    // C[m, n] += A[m, k] * B[k, n], transposes as other maps. The loop order keeps the
+    // innermost loop contiguous: (m, k, n) runs along a row of B and C; with B transposed,
+    // (m, n, k) is a dot product along rows of A and B (a reduction, vectorized thanks to
+    // reassociation).
+    bool dot = mm.getTransposeB() && !mm.getTransposeA();
+    AffineExpr m = b.getAffineDimExpr(0), k = b.getAffineDimExpr(dot ? 2 : 1),
+               n = b.getAffineDimExpr(dot ? 1 : 2);
     AffineMap a = AffineMap::get(3, 0, mm.getTransposeA() ? ArrayRef<AffineExpr>{k, m}
                                                           : ArrayRef<AffineExpr>{m, k}, L.ctx());
     AffineMap bm = AffineMap::get(3, 0, mm.getTransposeB() ? ArrayRef<AffineExpr>{n, k}
                                                            : ArrayRef<AffineExpr>{k, n}, L.ctx());
     AffineMap c = AffineMap::get(3, 0, {m, n}, L.ctx());
-    return ret(L.generic(resultType(), op->getOperands(), {a, bm}, c,
-                         {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
+    SmallVector<IteratorType> iters = {IteratorType::parallel, IteratorType::reduction,
+                                       IteratorType::parallel};
+    if (dot)
+      std::swap(iters[1], iters[2]);
+    return ret(L.generic(resultType(), op->getOperands(), {a, bm}, c, iters,
                          L.zeros(resultType()), [&](OpBuilder &nb, Location nl, ValueRange v) {
                            Value p = arith::MulFOp::create(nb, nl, v[0], v[1]);
                            return arith::AddFOp::create(nb, nl, v[2], p).getResult();
