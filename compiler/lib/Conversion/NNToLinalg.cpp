@@ -295,6 +295,108 @@ Value randomBits(OpBuilder &b, Location loc, Value key, int64_t stream, Value li
                                arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, 1.0 / 16777216.0)));
 }
 
+/// Convolutions without groups as matrix products over an im2col buffer:
+///   cols[n, (c, kh, kw), (oh, ow)] = xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]
+///   forward:  y[n, o, p]  = Σ_k w[o, k] · cols[n, k, p]
+///   filter:   dw[o, k]    = Σ_{n, p} g[n, o, p] · cols[n, k, p]
+///   input:    dcols[n, k, p] = Σ_o w[o, k] · g[n, o, p], then col2im (a strided add per
+///             kernel offset)
+/// so that every inner loop runs along p = (oh, ow), contiguous and long, as the matmuls do.
+LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
+                              ArrayRef<int64_t> p, ArrayRef<int64_t> d,
+                              SmallVectorImpl<Value> &results) {
+  OpBuilder &b = L.b;
+  auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
+  bool isForward = isa<nn::Conv2dOp>(op), isFilter = isa<nn::Conv2dGradFilterOp>(op);
+  // The forward op's shapes, whichever op this is.
+  RankedTensorType xt = isForward || isFilter ? L.type(op->getOperand(0))
+                                              : cast<RankedTensorType>(op->getResult(0).getType());
+  RankedTensorType wt = isFilter ? cast<RankedTensorType>(op->getResult(0).getType())
+                                 : L.type(op->getOperand(1));
+  RankedTensorType yt = isForward ? cast<RankedTensorType>(op->getResult(0).getType())
+                                  : L.type(op->getOperand(isFilter ? 1 : 0));
+  Type et = xt.getElementType();
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), o = wt.getDimSize(0);
+  int64_t kh = wt.getDimSize(2), kw = wt.getDimSize(3), oh = yt.getDimSize(2), ow = yt.getDimSize(3);
+  int64_t k = c * kh * kw, pp = oh * ow;
+  auto mac = [](OpBuilder &nb, Location nl, ValueRange a) {
+    return arith::AddFOp::create(nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1])).getResult();
+  };
+  RankedTensorType w2t = RankedTensorType::get({o, k}, et);
+  RankedTensorType y2t = RankedTensorType::get({n, o, pp}, et);
+  RankedTensorType colsT = RankedTensorType::get({n, k, pp}, et);
+  auto im2col = [&](Value x) {
+    Value xp = L.pad2d(x, p, 0.0);
+    RankedTensorType c6 = RankedTensorType::get({n, c, kh, kw, oh, ow}, et);
+    AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(4) * s[0] + dim(2) * d[0], dim(5) * s[1] + dim(3) * d[1]}, L.ctx());
+    Value cols = L.generic(c6, {xp}, {xm}, L.identity(6), L.parallel(6), L.empty(c6),
+                           [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    return L.reshape(cols, colsT);
+  };
+  if (isForward) {
+    Value cols = im2col(op->getOperand(0));
+    Value w2 = L.reshape(op->getOperand(1), w2t);
+    // (n, o, k, p)
+    AffineMap wm = AffineMap::get(4, 0, {dim(1), dim(2)}, L.ctx());
+    AffineMap cm = AffineMap::get(4, 0, {dim(0), dim(2), dim(3)}, L.ctx());
+    AffineMap ym = AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, L.ctx());
+    Value y = L.generic(y2t, {w2, cols}, {wm, cm}, ym,
+                        {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+                         IteratorType::parallel},
+                        L.zeros(y2t), mac);
+    results.push_back(L.reshape(y, yt));
+    return success();
+  }
+  Value g2 = L.reshape(op->getOperand(isFilter ? 1 : 0), y2t);
+  if (isFilter) {
+    Value cols = im2col(op->getOperand(0));
+    // (o, k, n, p): dw[o, k] += g[n, o, p] * cols[n, k, p]
+    AffineMap gm = AffineMap::get(4, 0, {dim(2), dim(0), dim(3)}, L.ctx());
+    AffineMap cm = AffineMap::get(4, 0, {dim(2), dim(1), dim(3)}, L.ctx());
+    AffineMap wm = AffineMap::get(4, 0, {dim(0), dim(1)}, L.ctx());
+    Value dw = L.generic(w2t, {g2, cols}, {gm, cm}, wm,
+                         {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+                          IteratorType::reduction},
+                         L.zeros(w2t), mac);
+    results.push_back(L.reshape(dw, wt));
+    return success();
+  }
+  // (n, k, o, p): dcols[n, k, p] += w[o, k] * g[n, o, p]
+  Value w2 = L.reshape(op->getOperand(1), w2t);
+  AffineMap wm = AffineMap::get(4, 0, {dim(2), dim(1)}, L.ctx());
+  AffineMap gm = AffineMap::get(4, 0, {dim(0), dim(2), dim(3)}, L.ctx());
+  AffineMap cm = AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, L.ctx());
+  Value dcols = L.generic(colsT, {w2, g2}, {wm, gm}, cm,
+                          {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+                           IteratorType::parallel},
+                          L.zeros(colsT), mac);
+  RankedTensorType c6 = RankedTensorType::get({n, c, kh, kw, oh, ow}, et);
+  Value d6 = L.reshape(dcols, c6);
+  // col2im: each kernel offset adds its slice into the padded input, strided.
+  RankedTensorType padded = xt.clone({n, c, xt.getDimSize(2) + p[0] + p[2], xt.getDimSize(3) + p[1] + p[3]});
+  RankedTensorType sliceT = RankedTensorType::get({n, c, oh, ow}, et);
+  Value acc = L.zeros(padded);
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      Value part = tensor::ExtractSliceOp::create(
+          b, L.loc, sliceT, d6, L.indexAttrs({0, 0, i, j, 0, 0}), L.indexAttrs({n, c, 1, 1, oh, ow}),
+          L.indexAttrs({1, 1, 1, 1, 1, 1}));
+      Value spread = L.insert(part, L.zeros(padded), {0, 0, i * d[0], j * d[1]}, {1, 1, s[0], s[1]});
+      acc = L.elementwise(padded, {acc, spread}, [](OpBuilder &nb, Location nl, ValueRange a) {
+        return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
+      });
+    }
+  }
+  if (padded == xt) {
+    results.push_back(acc);
+    return success();
+  }
+  results.push_back(tensor::ExtractSliceOp::create(b, L.loc, xt, acc, L.indexAttrs({0, 0, p[0], p[1]}),
+                                                   L.indexAttrs(xt.getShape()),
+                                                   L.indexAttrs({1, 1, 1, 1})));
+  return success();
+}
+
 LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results) {
   Lowering L{b, op->getLoc()};
   Location loc = op->getLoc();
@@ -580,6 +682,8 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
       return arith::AddFOp::create(nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1])).getResult();
     };
     auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
+    if (groups == 1)
+      return lowerConvIm2col(L, op, s, p, d, results);
     if (isa<nn::Conv2dOp>(op)) {
       // (n, o, c, kh, kw, oh, ow): y += xpad[n, grp(o)*Cg + c, oh*sh + kh*dh, ow*sw + kw*dw] * w[o, c, kh, kw].
       // The output row is the innermost loop: a contiguous update that vectorizes.

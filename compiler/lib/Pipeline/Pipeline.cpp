@@ -249,6 +249,8 @@ FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
     return std::move(*tm);
   }();
   ExecutionEngineOptions eo;
+  // `NNC_PERF=1 perf record -k 1 ...; perf inject --jit` names the JIT's functions.
+  eo.enablePerfNotificationListener = getenv("NNC_PERF") != nullptr;
   eo.transformer = makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0, host.get());
   eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, eo);
