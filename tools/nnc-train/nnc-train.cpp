@@ -16,6 +16,7 @@
 #include "nnc/Pipeline/Pipeline.h"
 #include "nnc/Runtime/Batches.h"
 #include "nnc/Runtime/Data.h"
+#include "nnc/Runtime/Safetensors.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/Builders.h"
@@ -28,6 +29,8 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include <chrono>
+#include <cstring>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <malloc.h>
@@ -52,6 +55,16 @@ static cl::opt<int64_t> seedFlag("seed", cl::desc("Seed of the initialization, s
                                  cl::init(-1), cl::cat(category));
 static cl::opt<std::string> dataFlag("data", cl::desc("Data path (overrides the train block's)"),
                                      cl::init(""), cl::cat(category));
+static cl::opt<std::string> saveFlag(
+    "save", cl::desc("Write a checkpoint (safetensors: parameters, state, optimizer state, step) "
+                     "to <file> after every epoch and at the end"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> resumeFlag("resume",
+                                       cl::desc("Continue the run saved in <file> (--save)"),
+                                       cl::value_desc("file"), cl::init(""), cl::cat(category));
+static cl::opt<int64_t> checkpointEvery("checkpoint-every",
+                                        cl::desc("Write the checkpoint every N epochs (default 1)"),
+                                        cl::init(0), cl::cat(category));
 static cl::opt<bool> jsonFlag("json", cl::desc("Print one final JSON line with the results"),
                               cl::init(false), cl::cat(category));
 
@@ -367,9 +380,64 @@ int main(int argc, char **argv) {
     return total ? double(correct) / double(total) : -1;
   };
 
+  // Checkpoints: every parameter, state and optimizer-state buffer by name, with the step
+  // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
+  // and (seed, step), so a resumed run continues exactly as the uninterrupted one would.
+  auto checkpointName = [&](const Slot &sl) {
+    return sl.role == Slot::Param ? sl.name : sl.role == Slot::State ? "state." + sl.name : sl.name;
+  };
+  auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone) {
+    std::vector<runtime::TensorView> views;
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const Slot &sl = step.args[i];
+      if (sl.role != Slot::Param && sl.role != Slot::State && sl.role != Slot::OptState)
+        continue;
+      views.push_back({checkpointName(sl), runtime::DType::F32, sl.shape, args[cur].ptrs[i]});
+    }
+    std::map<std::string, std::string> meta = {
+        {"format", "nnc-checkpoint-1"}, {"model", prog->modelName},
+        {"step", std::to_string(int64_t(stepCounter))}, {"epoch", std::to_string(epochsDone)},
+        {"seed", std::to_string(seed)}};
+    std::string e = runtime::saveSafetensors(path, views, meta);
+    if (!e.empty())
+      fail("could not save the checkpoint (the previous one, if any, is intact): " + e);
+  };
+  int64_t firstEpoch = 0;
+  if (!resumeFlag.empty()) {
+    std::vector<runtime::LoadedTensor> tensors;
+    std::map<std::string, std::string> meta;
+    std::string e = runtime::loadSafetensors(resumeFlag, tensors, meta);
+    if (!e.empty())
+      fail("cannot resume: " + e);
+    if (meta["model"] != prog->modelName)
+      fail("cannot resume from '" + resumeFlag + "': it is a checkpoint of model '" + meta["model"] +
+           "', not '" + prog->modelName + "'");
+    std::map<std::string, const runtime::LoadedTensor *> byName;
+    for (const auto &t : tensors)
+      byName[t.name] = &t;
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const Slot &sl = step.args[i];
+      if (sl.role != Slot::Param && sl.role != Slot::State && sl.role != Slot::OptState)
+        continue;
+      auto it = byName.find(checkpointName(sl));
+      if (it == byName.end())
+        fail("cannot resume from '" + resumeFlag + "': it has no tensor '" + checkpointName(sl) + "'");
+      const runtime::LoadedTensor &t = *it->second;
+      if (t.dtype != runtime::DType::F32 || t.shape != sl.shape || t.bytes.size() != sl.bytes())
+        fail("cannot resume from '" + resumeFlag + "': tensor '" + t.name +
+             "' does not have the model's shape and type (f32)");
+      std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
+      std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
+    }
+    stepCounter = float(std::atoll(meta["step"].c_str()));
+    firstEpoch = std::atoll(meta["epoch"].c_str());
+    cur = 0;
+  }
+  int64_t every = checkpointEvery > 0 ? checkpointEvery : 1;
+
   std::vector<float> xf(batch * sampleElems);
   int64_t steps = batcher.numBatches();
-  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+  for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
     batcher.startEpoch(epoch);
     double lossSum = 0;
     auto e0 = std::chrono::steady_clock::now();
@@ -420,6 +488,8 @@ int main(int argc, char **argv) {
     trainSeconds += el;
     samples += steps * batch;
     lastLoss = lossSum / steps;
+    if (!saveFlag.empty() && ((epoch + 1) % every == 0 || epoch + 1 == epochs))
+      saveCheckpoint(saveFlag, epoch + 1);
     // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
     if (show)
