@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reads an nnc checkpoint with PyTorch and NumPy only (the safetensors package is not in
 Debian): parses the header, loads every tensor with torch.from_numpy, and prints each name,
-shape and a checksum, then the metadata. Exits 0 (printing SKIPPED) when torch is absent."""
-import json, struct, sys
+shape, sum of magnitudes and the SHA-256 of its bytes (for bit-identity checks), then the
+metadata. Exits 0 (printing SKIPPED) when torch is absent."""
+import hashlib, json, struct, sys
 
 try:
     import numpy as np
@@ -22,5 +23,6 @@ for name in sorted(header):
     t = torch.from_numpy(np.frombuffer(data[8 + n + begin:8 + n + end], dtype=np.float32).copy())
     t = t.reshape(info["shape"])
     assert torch.isfinite(t).all(), name
-    print(f"{name} {list(t.shape)} {float(t.abs().sum()):.3f}")
+    digest = hashlib.sha256(data[8 + n + begin:8 + n + end]).hexdigest()[:16]
+    print(f"{name} {list(t.shape)} {float(t.abs().sum()):.3f} sha256:{digest}")
 print("metadata", json.dumps(meta, sort_keys=True))

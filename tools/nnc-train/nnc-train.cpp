@@ -23,6 +23,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -433,7 +434,67 @@ int main(int argc, char **argv) {
     firstEpoch = std::atoll(meta["epoch"].c_str());
     cur = 0;
   }
-  int64_t every = checkpointEvery > 0 ? checkpointEvery : 1;
+  // The train block's `checkpoint` when no --save is given.
+  std::string savePath = saveFlag;
+  int64_t every = checkpointEvery;
+  if (auto ck = train.getAs<mlir::DictionaryAttr>("checkpoint")) {
+    if (savePath.empty())
+      savePath = text(ck, "path");
+    if (every <= 0)
+      every = int64_t(field(ck, "every", 1));
+  }
+  if (every <= 0)
+    every = 1;
+  // `init_from`: parameters by name from a safetensors file (fine-tuning), unless resuming.
+  if (auto init = train.getAs<mlir::DictionaryAttr>("init_from"); init && resumeFlag.empty()) {
+    std::string path = text(init, "path");
+    if (!llvm::sys::path::is_absolute(path)) {
+      llvm::SmallString<256> full(dc.baseDir);
+      llvm::sys::path::append(full, path);
+      path = std::string(full);
+    }
+    std::vector<llvm::GlobPattern> only;
+    if (auto list = init.getAs<mlir::ArrayAttr>("only"))
+      for (auto a : list.getAsRange<mlir::StringAttr>()) {
+        auto pat = llvm::GlobPattern::create(a.getValue());
+        if (!pat)
+          fail("init_from: bad pattern '" + a.getValue() + "'");
+        only.push_back(std::move(*pat));
+      }
+    std::vector<runtime::LoadedTensor> tensors;
+    std::map<std::string, std::string> meta;
+    std::string e = runtime::loadSafetensors(path, tensors, meta);
+    if (!e.empty())
+      fail("init_from: " + e);
+    std::map<std::string, const runtime::LoadedTensor *> byName;
+    for (const auto &t : tensors)
+      byName[t.name] = &t;
+    int loaded = 0;
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const Slot &sl = step.args[i];
+      if (sl.role != Slot::Param)
+        continue;
+      bool wanted = only.empty() ||
+                    llvm::any_of(only, [&](const llvm::GlobPattern &p) { return p.match(sl.name); });
+      if (!wanted)
+        continue;
+      auto it = byName.find(sl.name);
+      if (it == byName.end()) {
+        if (!only.empty())
+          fail("init_from: '" + path + "' has no parameter '" + sl.name + "'");
+        continue;
+      }
+      const runtime::LoadedTensor &t = *it->second;
+      if (t.dtype != runtime::DType::F32 || t.shape != sl.shape)
+        fail("init_from: '" + path + "': parameter '" + sl.name +
+             "' has another shape or type than the model's (f32)");
+      std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
+      std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
+      ++loaded;
+    }
+    if (loaded == 0)
+      fail("init_from: '" + path + "' holds none of the model's parameters");
+  }
 
   std::vector<float> xf(batch * sampleElems);
   int64_t steps = batcher.numBatches();
@@ -488,8 +549,8 @@ int main(int argc, char **argv) {
     trainSeconds += el;
     samples += steps * batch;
     lastLoss = lossSum / steps;
-    if (!saveFlag.empty() && ((epoch + 1) % every == 0 || epoch + 1 == epochs))
-      saveCheckpoint(saveFlag, epoch + 1);
+    if (!savePath.empty() && ((epoch + 1) % every == 0 || epoch + 1 == epochs))
+      saveCheckpoint(savePath, epoch + 1);
     // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
     if (show)
