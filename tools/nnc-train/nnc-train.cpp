@@ -16,6 +16,7 @@
 #include "nnc/Pipeline/Pipeline.h"
 #include "nnc/Runtime/Batches.h"
 #include "nnc/Runtime/Data.h"
+#include "nnc/Runtime/Random.h"
 #include "nnc/Runtime/Safetensors.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -76,16 +77,8 @@ namespace {
   std::exit(1);
 }
 
-/// The SplitMix64 of docs/dialect.md, shared with nn.random_uniform and the evaluator.
-uint64_t splitMix64(uint64_t key, uint64_t stream, uint64_t counter) {
-  uint64_t z = key + 0x9E3779B97F4A7C15ull * ((stream << 32) + counter + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/// Fills a float buffer from an nn.init record, deterministically from (seed, index): the
-/// generator of the reference evaluator (nnc-eval --init-params), so both agree.
+/// Fills a float buffer from an nn.init record with the generator shared with the reference
+/// evaluator (nnc-eval --init-params), so both start from the same parameters.
 void initialize(float *data, int64_t n, mlir::DictionaryAttr init, uint64_t seed, uint64_t index) {
   auto num = [&](llvm::StringRef k) {
     auto a = init ? init.getAs<mlir::FloatAttr>(k) : mlir::FloatAttr();
@@ -93,18 +86,13 @@ void initialize(float *data, int64_t n, mlir::DictionaryAttr init, uint64_t seed
   };
   auto dist = init ? init.getAs<mlir::StringAttr>("dist") : mlir::StringAttr();
   llvm::StringRef d = dist ? dist.getValue() : "constant";
-  auto u = [&](uint64_t j) { return double(splitMix64(seed, index, j) >> 11) * 0x1p-53; };
-  for (int64_t j = 0; j < n; ++j) {
-    double v;
-    if (d == "uniform")
-      v = num("low") + (num("high") - num("low")) * u(j);
-    else if (d == "normal")
-      v = num("mean") + num("std") * std::sqrt(-2 * std::log(1 - u(2 * j))) *
-                            std::cos(2 * M_PI * u(2 * j + 1));
-    else
-      v = num("value");
-    data[j] = float(v);
-  }
+  runtime::InitDist kind = d == "uniform"  ? runtime::InitDist::Uniform
+                           : d == "normal" ? runtime::InitDist::Normal
+                                           : runtime::InitDist::Constant;
+  double a = d == "uniform" ? num("low") : d == "normal" ? num("mean") : num("value");
+  double b = d == "uniform" ? num("high") : d == "normal" ? num("std") : 0.0;
+  for (int64_t j = 0; j < n; ++j)
+    data[j] = float(runtime::initValue(kind, a, b, seed, index, uint64_t(j)));
 }
 
 double field(mlir::DictionaryAttr rec, llvm::StringRef name, double def = 0) {
@@ -508,7 +496,7 @@ int main(int argc, char **argv) {
         for (int64_t j = 0; j < batch * sampleElems; ++j)
           xf[j] = rawX[j] * (1.0f / 255.0f);
       stepCounter += 1;
-      int64_t key = int64_t(splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
+      int64_t key = int64_t(runtime::splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
       std::vector<void *> ptrs;
       for (size_t i = 0; i < step.args.size(); ++i) {
         const Slot &sl = step.args[i];

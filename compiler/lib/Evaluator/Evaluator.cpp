@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Evaluator/Evaluator.h"
+#include "nnc/Runtime/Random.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -214,14 +215,11 @@ static int64_t floatToInt(double v, Type type) {
 }
 
 uint64_t splitMix64(uint64_t key, uint64_t stream, uint64_t counter) {
-  uint64_t z = key + 0x9E3779B97F4A7C15ull * ((stream << 32) + counter + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return runtime::splitMix64(key, stream, counter);
 }
 
 double randomUniform(uint64_t key, uint64_t stream, uint64_t counter) {
-  return double(splitMix64(key, stream, counter) >> 40) * 0x1p-24;
+  return runtime::randomUniform(key, stream, counter);
 }
 
 static double maxNaN(double a, double b) {
@@ -1871,23 +1869,19 @@ FailureOr<Tensor> initTensor(RankedTensorType type, DictionaryAttr init, uint64_
   if (!dist)
     return fail("nn.init has no string 'dist'");
   Tensor t = Tensor::zeros(type.getElementType(), type.getShape());
-  constexpr double kPi = 3.14159265358979323846;
-  auto u53 = [&](uint64_t j) { return double(splitMix64(seed, index, j) >> 11) * 0x1p-53; };
   int64_t n = t.numel();
   if (dist.getValue() == "uniform") {
     std::optional<double> low = number("low"), high = number("high");
     if (!low || !high)
       return fail("uniform init needs numbers 'low' and 'high'");
     for (int64_t j = 0; j < n; ++j)
-      t.f[j] = *low + (*high - *low) * u53(uint64_t(j));
+      t.f[j] = runtime::initValue(runtime::InitDist::Uniform, *low, *high, seed, index, j);
   } else if (dist.getValue() == "normal") {
     std::optional<double> mean = number("mean"), stddev = number("std");
     if (!mean || !stddev)
       return fail("normal init needs numbers 'mean' and 'std'");
-    for (int64_t j = 0; j < n; ++j) {
-      double u1 = u53(2 * uint64_t(j)), u2 = u53(2 * uint64_t(j) + 1);
-      t.f[j] = *mean + *stddev * std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(2 * kPi * u2);
-    }
+    for (int64_t j = 0; j < n; ++j)
+      t.f[j] = runtime::initValue(runtime::InitDist::Normal, *mean, *stddev, seed, index, j);
   } else if (dist.getValue() == "constant") {
     std::optional<double> value = number("value");
     if (!value)
