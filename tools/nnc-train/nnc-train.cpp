@@ -317,23 +317,27 @@ int main(int argc, char **argv) {
     if (step.results[r].role == Slot::Loss)
       lossResult = r;
 
-  runtime::Batcher batcher(trainSet, batch, seed, /*shuffle=*/true, /*dropLast=*/true);
-  std::vector<uint8_t> rawX(batcher.featureBytes());
-  std::vector<int32_t> labels(batch * std::max<int64_t>(1, trainSet.targetWidth));
   float stepCounter = 0;
   int cur = 0;
   bool tty = isatty(fileno(stdout));
   double trainSeconds = 0, lastLoss = 0, testAcc = -1;
   int64_t samples = 0;
 
-  auto runEval = [&](const Buffers &params) -> double {
-    if (testSet.size == 0 || !lo.wantIntLabels)
-      return -1;
-    runtime::Batcher tb(testSet, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
+  // Loss and accuracy of the model on a data set (accuracy -1 for regression), with the
+  // evaluation function (no dropout, batch-norm running statistics).
+  struct Metrics {
+    double loss = -1, acc = -1;
+  };
+  auto evaluateOn = [&](const runtime::Dataset &ds, const Buffers &params) -> Metrics {
+    Metrics m;
+    if (ds.size == 0)
+      return m;
+    runtime::Batcher tb(ds, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
     tb.startEpoch(0);
+    int64_t width = ds.intLabels ? 1 : ds.targetWidth;
     std::vector<uint8_t> tx(tb.featureBytes());
-    std::vector<int32_t> ty(batch);
-    std::vector<float> xf(batch * sampleElems), logits(eval.results[0].numElements());
+    std::vector<int32_t> ty(batch * width);
+    std::vector<float> xf(batch * sampleElems), out(eval.results[0].numElements());
     std::vector<void *> ptrs;
     for (const Slot &s : eval.args) {
       if (s.role == Slot::Input) {
@@ -345,29 +349,82 @@ int main(int argc, char **argv) {
         fail("internal error: the evaluation function reads '" + s.name + "', unknown to the step");
       ptrs.push_back(params.ptrs[it->second]);
     }
-    ptrs.push_back(logits.data());
+    ptrs.push_back(out.data());
     std::vector<void *> packed;
     for (void *&p : ptrs)
       packed.push_back(&p);
-    int64_t correct = 0, total = 0, classes = eval.results[0].shape[1];
+    int64_t correct = 0, total = 0, cols = out.size() / batch;
+    double lossSum = 0;
     while (tb.next(tx.data(), ty.data())) {
       int64_t n = tb.lastCount();
       for (int64_t j = 0; j < n * sampleElems; ++j)
-        xf[j] = testSet.isU8 ? tx[j] * (1.0f / 255.0f) : reinterpret_cast<float *>(tx.data())[j];
+        xf[j] = ds.isU8 ? tx[j] * (1.0f / 255.0f) : reinterpret_cast<float *>(tx.data())[j];
       std::fill(xf.begin() + n * sampleElems, xf.end(), 0.0f);
       if (auto e = (*engine)->invokePacked(eval.function, packed))
         fail("evaluation failed: " + llvm::toString(std::move(e)));
       for (int64_t r = 0; r < n; ++r) {
-        int64_t best = 0;
-        for (int64_t c = 1; c < classes; ++c)
-          if (logits[r * classes + c] > logits[r * classes + best])
-            best = c;
-        correct += best == ty[r];
+        const float *row = out.data() + r * cols;
+        if (ds.intLabels) {
+          // Cross-entropy from the logits, stably, and the arg-max.
+          int64_t best = 0;
+          for (int64_t c = 1; c < cols; ++c)
+            if (row[c] > row[best])
+              best = c;
+          double sum = 0;
+          for (int64_t c = 0; c < cols; ++c)
+            sum += std::exp(double(row[c]) - row[best]);
+          lossSum += std::log(sum) + row[best] - row[ty[r]];
+          correct += best == ty[r];
+        } else {
+          const float *target = reinterpret_cast<const float *>(ty.data()) + r * width;
+          for (int64_t c = 0; c < cols; ++c)
+            lossSum += (row[c] - target[c]) * (row[c] - target[c]) / double(cols);
+        }
       }
       total += n;
     }
-    return total ? double(correct) / double(total) : -1;
+    m.loss = lossSum / double(total);
+    if (ds.intLabels)
+      m.acc = double(correct) / double(total);
+    return m;
   };
+  auto runEval = [&](const Buffers &params) { return evaluateOn(testSet, params).acc; };
+
+  // The validation set: a split of the training data (shuffled with a fixed seed first, as
+  // sorted files are common) or another data source; and early stopping on it.
+  runtime::Dataset valSet;
+  if (auto val = train.getAs<mlir::DictionaryAttr>("validation")) {
+    if (text(val, "kind") == "split") {
+      runtime::shuffleRows(trainSet, 0x5EED);
+      std::string e = runtime::splitOff(trainSet, field(val, "fraction"), valSet);
+      if (!e.empty())
+        fail("validation: " + e);
+    } else {
+      runtime::DataConfig vc = dc;
+      vc.kind = text(val, "kind");
+      vc.path = text(val, "path");
+      vc.test.clear();
+      vc.testFraction = 0;
+      runtime::Dataset unused;
+      runtime::LoadOptions vo = lo;
+      vo.limit = 0;
+      std::string e = runtime::loadData(vc, vo, valSet, unused);
+      if (!e.empty())
+        fail("validation: " + e);
+    }
+    if (valSet.size < 1)
+      fail("validation: the validation set is empty");
+  }
+  auto stopping = train.getAs<mlir::DictionaryAttr>("early_stopping");
+  if (stopping && valSet.size == 0 && text(stopping, "metric") != "train_loss")
+    fail("early_stopping on '" + text(stopping, "metric") +
+         "' needs a validation set ('validation = split(0.1)' in the train block)");
+  if (trainSet.size < batch)
+    fail("the training set has " + llvm::Twine(trainSet.size) +
+         " samples after the validation split, fewer than one batch of " + llvm::Twine(batch));
+  runtime::Batcher batcher(trainSet, batch, seed, /*shuffle=*/true, /*dropLast=*/true);
+  std::vector<uint8_t> rawX(batcher.featureBytes());
+  std::vector<int32_t> labels(batch * std::max<int64_t>(1, trainSet.targetWidth));
 
   // Checkpoints: every parameter, state and optimizer-state buffer by name, with the step
   // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
@@ -484,6 +541,14 @@ int main(int argc, char **argv) {
       fail("init_from: '" + path + "' holds none of the model's parameters");
   }
 
+  Metrics val;
+  int64_t epochsRun = firstEpoch, bestEpoch = -1, badEpochs = 0;
+  double bestValue = 0;
+  std::vector<std::vector<char>> bestCopy(step.args.size());
+  if (stopping)
+    for (size_t i = 0; i < step.args.size(); ++i)
+      bestCopy[i].resize(step.args[i].bytes());
+
   std::vector<float> xf(batch * sampleElems);
   int64_t steps = batcher.numBatches();
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
@@ -537,8 +602,44 @@ int main(int argc, char **argv) {
     trainSeconds += el;
     samples += steps * batch;
     lastLoss = lossSum / steps;
-    if (!savePath.empty() && ((epoch + 1) % every == 0 || epoch + 1 == epochs))
+    epochsRun = epoch + 1;
+    if (valSet.size > 0)
+      val = evaluateOn(valSet, args[cur]);
+    bool stop = false;
+    if (stopping) {
+      // Lower is better for every watched value.
+      std::string metric = text(stopping, "metric");
+      double value = metric == "val_acc" ? -val.acc : metric == "train_loss" ? lastLoss : val.loss;
+      if (bestEpoch < 0 || value < bestValue - field(stopping, "min_delta")) {
+        bestValue = value;
+        bestEpoch = epoch;
+        badEpochs = 0;
+        for (size_t i = 0; i < step.args.size(); ++i)
+          if (step.args[i].role == Slot::Param || step.args[i].role == Slot::State)
+            std::memcpy(bestCopy[i].data(), args[cur].ptrs[i], step.args[i].bytes());
+      } else if (++badEpochs >= int64_t(field(stopping, "patience", 3))) {
+        stop = true;
+        // Back to the best weights, in both arenas.
+        for (size_t i = 0; i < step.args.size(); ++i)
+          if (step.args[i].role == Slot::Param || step.args[i].role == Slot::State)
+            for (int k = 0; k < 2; ++k)
+              std::memcpy(args[k].ptrs[i], bestCopy[i].data(), step.args[i].bytes());
+      }
+    }
+    if (!savePath.empty() && (stop || (epoch + 1) % every == 0 || epoch + 1 == epochs))
       saveCheckpoint(savePath, epoch + 1);
+    if (stop) {
+      if (tty)
+        std::printf("\r");
+      std::printf("epoch %lld/%lld  train loss %.4f  val loss %.4f", (long long)epoch + 1,
+                  (long long)epochs, lastLoss, val.loss);
+      if (val.acc >= 0)
+        std::printf("  val acc %.4f", val.acc);
+      std::printf("\nearly stopping: no improvement of %s for %lld epochs; restored the "
+                  "weights of epoch %lld\n",
+                  text(stopping, "metric").c_str(), (long long)badEpochs, (long long)bestEpoch + 1);
+      break;
+    }
     // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
     if (show)
@@ -548,16 +649,28 @@ int main(int argc, char **argv) {
     if (!show)
       continue;
     std::printf("epoch %lld/%lld  train loss %.4f", (long long)epoch + 1, (long long)epochs, lastLoss);
+    if (valSet.size > 0)
+      std::printf("  val loss %.4f", val.loss);
+    if (val.acc >= 0)
+      std::printf("  val acc %.4f", val.acc);
     if (testAcc >= 0)
       std::printf("  test acc %.4f", testAcc);
     std::printf("  %.0f samples/s  %.1fs\n", steps * batch / el, el);
     std::fflush(stdout);
   }
+  // Of the final (or restored best) weights.
+  testAcc = runEval(args[cur]);
+  if (valSet.size > 0)
+    val = evaluateOn(valSet, args[cur]);
+  if (bestEpoch < 0)
+    bestEpoch = epochsRun - 1;
   if (jsonFlag)
     std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
                 "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "
+                "\"val_loss\": %.6f, \"val_acc\": %.4f, \"best_epoch\": %lld, "
                 "\"compile_s\": %.3f}\n",
-                prog->modelName.c_str(), (long long)batch, (long long)epochs,
-                samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, compileSeconds);
+                prog->modelName.c_str(), (long long)batch, (long long)epochsRun,
+                samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, val.loss, val.acc,
+                (long long)bestEpoch + 1, compileSeconds);
   return 0;
 }
