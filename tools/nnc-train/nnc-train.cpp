@@ -31,6 +31,7 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <cmath>
@@ -71,6 +72,9 @@ static cl::opt<bool> jsonFlag("json", cl::desc("Print one final JSON line with t
                               cl::init(false), cl::cat(category));
 
 namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+void onInterrupt(int) { interrupted = 1; }
 
 [[noreturn]] void fail(const llvm::Twine &msg) {
   llvm::errs() << "nnc-train: " << msg << "\n";
@@ -132,6 +136,7 @@ int main(int argc, char **argv) {
   // The compiled step still allocates its temporaries on the heap (the static memory plan
   // is to come). Large blocks would be mmap'ed and returned to the system at every free:
   // page faults on every step. Keep freed memory for reuse instead.
+  std::signal(SIGINT, onInterrupt);
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // libLLVM registers a global option named "threads"; ours is taken off the command line
@@ -429,6 +434,7 @@ int main(int argc, char **argv) {
   // Checkpoints: every parameter, state and optimizer-state buffer by name, with the step
   // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
   // and (seed, step), so a resumed run continues exactly as the uninterrupted one would.
+  std::string lastSaved;
   auto checkpointName = [&](const Slot &sl) {
     return sl.role == Slot::Param ? sl.name : sl.role == Slot::State ? "state." + sl.name : sl.name;
   };
@@ -447,6 +453,7 @@ int main(int argc, char **argv) {
     std::string e = runtime::saveSafetensors(path, views, meta);
     if (!e.empty())
       fail("could not save the checkpoint (the previous one, if any, is intact): " + e);
+    lastSaved = path + " (after epoch " + std::to_string(epochsDone) + ")";
   };
   int64_t firstEpoch = 0;
   if (!resumeFlag.empty()) {
@@ -587,8 +594,21 @@ int main(int argc, char **argv) {
       if (!std::isfinite(loss))
         fail("the loss is " + llvm::Twine(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
              llvm::Twine(int64_t(stepCounter)) + " (epoch " + llvm::Twine(epoch + 1) +
-             "); lower the learning rate");
+             "); lower the learning rate. " +
+             (lastSaved.empty() ? std::string("No checkpoint was written.")
+                                : "The last good checkpoint is " + lastSaved + "."));
       lossSum += loss;
+      if (interrupted) {
+        // Ctrl-C: finish the step, keep what was learned, leave cleanly.
+        cur = 1 - cur;
+        std::string path = savePath.empty() ? prog->modelName + ".interrupted.safetensors" : savePath;
+        saveCheckpoint(path, epoch);
+        std::fprintf(stderr,
+                     "\nnnc-train: interrupted at step %lld (epoch %lld); saved %s (resume with "
+                     "--resume %s: the interrupted epoch is run again)\n",
+                     (long long)stepCounter, (long long)epoch + 1, path.c_str(), path.c_str());
+        return 130;
+      }
       cur = 1 - cur;
       if (tty && (s % 50 == 0 || s + 1 == steps)) {
         double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
