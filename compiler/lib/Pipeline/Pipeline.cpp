@@ -206,6 +206,15 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     return failure();
   if (getenv("NNC_DUMP_BUFFERIZED"))
     module->print(llvm::errs());
+  // The ABI promises that no two buffers of an entry point overlap (the trainer's arenas are
+  // distinct): telling LLVM lets it keep accumulators in registers across loops.
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (!llvm::is_contained(entries, f.getName().str()))
+      continue;
+    for (unsigned i = 0; i < f.getNumArguments(); ++i)
+      if (isa<MemRefType>(f.getArgumentTypes()[i]))
+        f.setArgAttr(i, "llvm.noalias", UnitAttr::get(module->getContext()));
+  }
   // Copies between strided buffers would call memrefCopy from MLIR's runner library; as
   // linalg copies they become loops like everything else, and the trainer needs no library.
   module.walk([](memref::CopyOp copy) {
