@@ -7,7 +7,8 @@
 //
 // The ABI: every entry point takes one pointer per tensor (bare-pointer memrefs, static
 // shapes), first its inputs in the order of `Signature::args`, then one output buffer per
-// result in the order of `Signature::results`. Output buffers must not alias inputs.
+// result in the order of `Signature::results`. No two buffers may overlap: the entry points
+// are compiled with their pointers marked noalias.
 //
 //===----------------------------------------------------------------------===//
 
