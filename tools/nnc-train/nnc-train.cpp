@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <cmath>
@@ -68,6 +69,10 @@ static cl::opt<std::string> resumeFlag("resume",
 static cl::opt<int64_t> checkpointEvery("checkpoint-every",
                                         cl::desc("Write the checkpoint every N epochs (default 1)"),
                                         cl::init(0), cl::cat(category));
+static cl::opt<std::string> metricsFlag(
+    "metrics", cl::desc("Append a JSON line per logged step (every 'log_every' steps, default 50) "
+                        "and per epoch to <file.jsonl>"),
+    cl::value_desc("file.jsonl"), cl::init(""), cl::cat(category));
 static cl::opt<bool> jsonFlag("json", cl::desc("Print one final JSON line with the results"),
                               cl::init(false), cl::cat(category));
 
@@ -556,6 +561,12 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < step.args.size(); ++i)
       bestCopy[i].resize(step.args[i].bytes());
 
+  // Metrics for plotting: one JSON object per line, flushed each epoch.
+  std::FILE *metrics = nullptr;
+  int64_t logEvery = int64_t(field(train, "log_every", 50));
+  if (!metricsFlag.empty() && !(metrics = std::fopen(metricsFlag.c_str(), "a")))
+    fail("--metrics: cannot open '" + metricsFlag + "': " + std::strerror(errno));
+
   std::vector<float> xf(batch * sampleElems);
   int64_t steps = batcher.numBatches();
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
@@ -598,6 +609,9 @@ int main(int argc, char **argv) {
              (lastSaved.empty() ? std::string("No checkpoint was written.")
                                 : "The last good checkpoint is " + lastSaved + "."));
       lossSum += loss;
+      if (metrics && int64_t(stepCounter) % logEvery == 0)
+        std::fprintf(metrics, "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.6f}\n",
+                     (long long)stepCounter, (long long)epoch + 1, loss);
       if (interrupted) {
         // Ctrl-C: finish the step, keep what was learned, leave cleanly.
         cur = 1 - cur;
@@ -625,6 +639,16 @@ int main(int argc, char **argv) {
     epochsRun = epoch + 1;
     if (valSet.size > 0)
       val = evaluateOn(valSet, args[cur]);
+    if (metrics) {
+      std::fprintf(metrics, "{\"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f",
+                   (long long)epoch + 1, (long long)stepCounter, lastLoss);
+      if (valSet.size > 0)
+        std::fprintf(metrics, ", \"val_loss\": %.6f", val.loss);
+      if (val.acc >= 0)
+        std::fprintf(metrics, ", \"val_acc\": %.4f", val.acc);
+      std::fprintf(metrics, "}\n");
+      std::fflush(metrics);
+    }
     bool stop = false;
     if (stopping) {
       // Lower is better for every watched value.
