@@ -215,8 +215,6 @@ int main(int argc, char **argv) {
   mlir::FailureOr<CompiledModel> compiled = lowerToLLVM(*module, co);
   if (mlir::failed(compiled))
     return 1;
-  if (getenv("NNC_DUMP_LLVM"))
-    module->print(llvm::errs());
   auto engine = jitCompile(*module, co);
   if (mlir::failed(engine))
     return 1;

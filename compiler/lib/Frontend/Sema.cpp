@@ -212,7 +212,7 @@ private:
   void checkTrain(const TrainDecl &t, Program &prog);
   bool checkRecord(const TrainEntry &e, const Expr &v, ConfigValue &out,
                    llvm::ArrayRef<StringRef> allowedNames, StringRef what);
-  void checkFreeze(const Program &prog, PFunction &f);
+  void checkFreeze(PFunction &f);
 
   const Frontend &fe;
   const FrontendOptions &opts;
@@ -690,7 +690,7 @@ bool Sema::buildFunction(const FuncDecl &model, bool isTraining, const TrainDecl
     if (isTraining && v.kind == SVal::Tensor && v.id != sd.argValue)
       out.results.push_back(PResult{ResultRole::State, sd.name, v.id});
   }
-  // Nested instances recorded their state results in `pendingStates`, see callLayer.
+  // Nested instances added their state results themselves (callLayer).
   return errors == before;
 }
 
@@ -2621,8 +2621,7 @@ void Sema::checkTrain(const TrainDecl &t, Program &prog) {
             [](const auto &a, const auto &b) { return a.first < b.first; });
 }
 
-void Sema::checkFreeze(const Program &prog, PFunction &f) {
-  (void)prog;
+void Sema::checkFreeze(PFunction &f) {
   for (size_t i = 0; i < freezePatterns.size(); ++i) {
     auto pat = llvm::GlobPattern::create(freezePatterns[i]);
     if (!pat) {
@@ -2728,7 +2727,7 @@ mlir::FailureOr<Program> Sema::run(llvm::ArrayRef<std::unique_ptr<FileAST>> user
     prog.funcs.emplace_back();
     if (!buildFunction(*model, true, train, prog.funcs.back()))
       return mlir::failure();
-    checkFreeze(prog, prog.funcs.back());
+    checkFreeze(prog.funcs.back());
     if (errors)
       return mlir::failure();
   }
@@ -2736,7 +2735,7 @@ mlir::FailureOr<Program> Sema::run(llvm::ArrayRef<std::unique_ptr<FileAST>> user
   if (!buildFunction(*model, false, nullptr, prog.funcs.back()))
     return mlir::failure();
   if (train)
-    checkFreeze(prog, prog.funcs.back());
+    checkFreeze(prog.funcs.back());
   if (errors)
     return mlir::failure();
   return prog;

@@ -101,7 +101,7 @@ static std::string dtypeOf(Type t) {
 static Signature signatureOf(func::FuncOp f) {
   Signature sig;
   sig.function = f.getName().str();
-  auto slotOf = [](Type type, DictionaryAttr attrs, bool isResult) {
+  auto slotOf = [](Type type, DictionaryAttr attrs) {
     Slot s;
     if (auto t = dyn_cast<RankedTensorType>(type)) {
       s.dtype = dtypeOf(t.getElementType());
@@ -137,15 +137,14 @@ static Signature signatureOf(func::FuncOp f) {
     } else {
       s.role = Slot::Output;
     }
-    (void)isResult;
     s.init = attrs ? attrs.getAs<DictionaryAttr>("nn.init") : DictionaryAttr();
     s.frozen = has("nn.frozen");
     return s;
   };
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    sig.args.push_back(slotOf(f.getArgumentTypes()[i], f.getArgAttrDict(i), false));
+    sig.args.push_back(slotOf(f.getArgumentTypes()[i], f.getArgAttrDict(i)));
   for (unsigned i = 0; i < f.getNumResults(); ++i)
-    sig.results.push_back(slotOf(f.getResultTypes()[i], f.getResultAttrDict(i), true));
+    sig.results.push_back(slotOf(f.getResultTypes()[i], f.getResultAttrDict(i)));
   return sig;
 }
 
@@ -204,8 +203,6 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
           "func.func(ownership-based-buffer-deallocation), canonicalize,"
           "buffer-deallocation-simplification, convert-bufferization-to-memref, inline, symbol-dce)")))
     return failure();
-  if (getenv("NNC_DUMP_BUFFERIZED"))
-    module->print(llvm::errs());
   // The ABI promises that no two buffers of an entry point overlap (the trainer's arenas are
   // distinct): telling LLVM lets it keep accumulators in registers across loops.
   for (auto f : module.getOps<func::FuncOp>()) {
