@@ -77,6 +77,16 @@ mlir::LogicalResult Frontend::loadFile(llvm::StringRef path, llvm::SMLoc importL
     loaded.push_back(key);
     return parseLoaded(id, path, stack, key);
   }
+  // A device or a FIFO (`import "/dev/zero"`) would be read forever: only regular files are
+  // sources. Folders get their own message below.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) && !llvm::sys::fs::is_regular_file(status) &&
+      !llvm::sys::fs::is_directory(status)) {
+    (importLoc.isValid() ? error(importLoc, "cannot import '" + path + "': not a regular file")
+                         : mlir::emitError(mlir::UnknownLoc::get(ctx),
+                                           "cannot open '" + path + "': not a regular file"));
+    return mlir::failure();
+  }
   auto bufOr = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (std::error_code ec = bufOr.getError()) {
     if (importLoc.isValid())
