@@ -1,11 +1,9 @@
 //===- Safetensors.cpp - Checkpoints in the safetensors format ------------===//
 //
-// The header is JSON, read by a small recursive-descent parser below (the
-// runtime takes no JSON dependency). It builds a tree of values, keeping
-// numbers as text until a use asks for an integer, so that "1e3" or "-0" in
-// a shape is refused instead of rounded. Objects keep their keys in file
-// order and refuse duplicates: two entries for one tensor name would
-// otherwise silently shadow each other.
+// The header is JSON, read by the runtime's parser (Json.h): numbers stay
+// text until a use asks for an integer, so that "1e3" or "-0" in a shape is
+// refused instead of rounded, and duplicate keys (two entries for one tensor
+// name) are refused.
 //
 // The validation of a loaded file follows the reference implementation
 // (huggingface/safetensors): the header length must fit in the file, each
@@ -20,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Runtime/Safetensors.h"
+#include "nnc/Runtime/Json.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -41,345 +40,6 @@ namespace {
 constexpr uint64_t kMaxHeaderSize = 100000000;
 /// Bound on the bytes a shape may describe (2^48): keeps products exact.
 constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 48;
-/// Nesting bound of the JSON reader: a header nests 3 deep.
-constexpr int kMaxDepth = 64;
-
-//===----------------------------------------------------------------------===//
-// JSON
-//===----------------------------------------------------------------------===//
-
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool boolean = false;
-  /// Number: the literal text; String: the decoded UTF-8 value.
-  std::string text;
-  std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
-
-  /// The value of an integer literal in [0, 2^63), or false.
-  bool asIndex(uint64_t &value) const {
-    if (kind != Number || text.empty() || text.size() > 19)
-      return false;
-    value = 0;
-    for (char c : text) {
-      if (c < '0' || c > '9')
-        return false;
-      value = value * 10 + uint64_t(c - '0');
-    }
-    return text.size() == 1 || text[0] != '0';
-  }
-
-  const Json *find(const std::string &key) const {
-    for (const auto &m : members)
-      if (m.first == key)
-        return &m.second;
-    return nullptr;
-  }
-};
-
-const char *kindName(Json::Kind kind) {
-  switch (kind) {
-  case Json::Null:
-    return "null";
-  case Json::Bool:
-    return "a boolean";
-  case Json::Number:
-    return "a number";
-  case Json::String:
-    return "a string";
-  case Json::Array:
-    return "an array";
-  case Json::Object:
-    return "an object";
-  }
-  return "a value";
-}
-
-class JsonParser {
-public:
-  explicit JsonParser(const std::string &text) : text(text) {}
-
-  /// Parses the whole text as one value (trailing whitespace allowed: the
-  /// header's padding). Returns "" or a reason with the offset.
-  std::string parse(Json &out) {
-    skipSpace();
-    std::string err = parseValue(out, 0);
-    if (!err.empty())
-      return err;
-    skipSpace();
-    if (pos != text.size())
-      return fail("unexpected text after the header object");
-    return "";
-  }
-
-private:
-  std::string fail(const std::string &what) const {
-    return "malformed header JSON at offset " + std::to_string(pos) + ": " + what;
-  }
-
-  void skipSpace() {
-    while (pos < text.size() &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
-      ++pos;
-  }
-
-  bool literal(const char *word) {
-    size_t n = std::strlen(word);
-    if (text.compare(pos, n, word) != 0)
-      return false;
-    pos += n;
-    return true;
-  }
-
-  std::string parseValue(Json &out, int depth) {
-    if (depth > kMaxDepth)
-      return fail("nested more than " + std::to_string(kMaxDepth) + " deep");
-    if (pos >= text.size())
-      return fail("expected a value, found the end of the header");
-    char c = text[pos];
-    if (c == '{')
-      return parseObject(out, depth);
-    if (c == '[')
-      return parseArray(out, depth);
-    if (c == '"') {
-      out.kind = Json::String;
-      return parseString(out.text);
-    }
-    if (c == '-' || (c >= '0' && c <= '9'))
-      return parseNumber(out);
-    if (literal("true") || literal("false")) {
-      out.kind = Json::Bool;
-      out.boolean = c == 't';
-      return "";
-    }
-    if (literal("null")) {
-      out.kind = Json::Null;
-      return "";
-    }
-    return fail(std::string("unexpected character '") + c + "'");
-  }
-
-  std::string parseObject(Json &out, int depth) {
-    out.kind = Json::Object;
-    ++pos; // '{'
-    skipSpace();
-    if (pos < text.size() && text[pos] == '}') {
-      ++pos;
-      return "";
-    }
-    std::set<std::string> seen;
-    while (true) {
-      skipSpace();
-      if (pos >= text.size() || text[pos] != '"')
-        return fail("expected a quoted key");
-      std::string key;
-      std::string err = parseString(key);
-      if (!err.empty())
-        return err;
-      if (!seen.insert(key).second)
-        return fail("duplicate key \"" + key + "\"");
-      skipSpace();
-      if (pos >= text.size() || text[pos] != ':')
-        return fail("expected ':' after key \"" + key + "\"");
-      ++pos;
-      skipSpace();
-      out.members.emplace_back(key, Json());
-      err = parseValue(out.members.back().second, depth + 1);
-      if (!err.empty())
-        return err;
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < text.size() && text[pos] == '}') {
-        ++pos;
-        return "";
-      }
-      return fail("expected ',' or '}' in an object");
-    }
-  }
-
-  std::string parseArray(Json &out, int depth) {
-    out.kind = Json::Array;
-    ++pos; // '['
-    skipSpace();
-    if (pos < text.size() && text[pos] == ']') {
-      ++pos;
-      return "";
-    }
-    while (true) {
-      skipSpace();
-      out.items.emplace_back();
-      std::string err = parseValue(out.items.back(), depth + 1);
-      if (!err.empty())
-        return err;
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < text.size() && text[pos] == ']') {
-        ++pos;
-        return "";
-      }
-      return fail("expected ',' or ']' in an array");
-    }
-  }
-
-  /// A JSON number; validated against the grammar, kept as text.
-  std::string parseNumber(Json &out) {
-    size_t start = pos;
-    auto digits = [&] {
-      size_t from = pos;
-      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9')
-        ++pos;
-      return pos > from;
-    };
-    if (text[pos] == '-')
-      ++pos;
-    if (pos < text.size() && text[pos] == '0')
-      ++pos;
-    else if (!digits())
-      return fail("malformed number");
-    if (pos < text.size() && text[pos] == '.') {
-      ++pos;
-      if (!digits())
-        return fail("malformed number");
-    }
-    if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
-      ++pos;
-      if (pos < text.size() && (text[pos] == '+' || text[pos] == '-'))
-        ++pos;
-      if (!digits())
-        return fail("malformed number");
-    }
-    out.kind = Json::Number;
-    out.text = text.substr(start, pos - start);
-    return "";
-  }
-
-  static void appendUtf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += char(cp);
-    } else if (cp < 0x800) {
-      out += char(0xC0 | (cp >> 6));
-      out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += char(0xE0 | (cp >> 12));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    } else {
-      out += char(0xF0 | (cp >> 18));
-      out += char(0x80 | ((cp >> 12) & 0x3F));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    }
-  }
-
-  bool hex4(uint32_t &value) {
-    if (text.size() - pos < 4)
-      return false;
-    value = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = text[pos++];
-      value <<= 4;
-      if (c >= '0' && c <= '9')
-        value |= uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        value |= uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        value |= uint32_t(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-
-  std::string parseString(std::string &out) {
-    ++pos; // '"'
-    out.clear();
-    while (true) {
-      if (pos >= text.size())
-        return fail("unterminated string");
-      unsigned char c = static_cast<unsigned char>(text[pos]);
-      if (c == '"') {
-        ++pos;
-        return "";
-      }
-      if (c < 0x20)
-        return fail("control character in a string");
-      if (c != '\\') {
-        out += char(c);
-        ++pos;
-        continue;
-      }
-      if (++pos >= text.size())
-        return fail("unterminated string");
-      char e = text[pos++];
-      switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        out += e;
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        uint32_t cp;
-        if (!hex4(cp))
-          return fail("malformed \\u escape");
-        if (cp >= 0xD800 && cp < 0xDC00) {
-          uint32_t low;
-          if (text.compare(pos, 2, "\\u") != 0 || (pos += 2, !hex4(low)) || low < 0xDC00 ||
-              low >= 0xE000)
-            return fail("unpaired UTF-16 surrogate in a \\u escape");
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        } else if (cp >= 0xDC00 && cp < 0xE000) {
-          return fail("unpaired UTF-16 surrogate in a \\u escape");
-        }
-        appendUtf8(out, cp);
-        break;
-      }
-      default:
-        return fail(std::string("unknown escape '\\") + e + "'");
-      }
-    }
-  }
-
-  const std::string &text;
-  size_t pos = 0;
-};
-
-void appendJsonString(std::string &out, const std::string &s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  out += '"';
-}
 
 //===----------------------------------------------------------------------===//
 // Files
@@ -477,14 +137,14 @@ std::string checkHeader(const Json &root, uint64_t dataSize, std::vector<LoadedT
                         std::vector<std::pair<uint64_t, uint64_t>> &ranges,
                         std::map<std::string, std::string> &metadata) {
   if (root.kind != Json::Object)
-    return std::string("the header is ") + kindName(root.kind) + ", expected an object";
+    return std::string("the header is ") + jsonKindName(root.kind) + ", expected an object";
   for (const auto &[name, value] : root.members) {
     if (name == "__metadata__") {
       if (value.kind != Json::Object)
-        return std::string("__metadata__ is ") + kindName(value.kind) + ", expected an object";
+        return std::string("__metadata__ is ") + jsonKindName(value.kind) + ", expected an object";
       for (const auto &[key, v] : value.members) {
         if (v.kind != Json::String)
-          return "__metadata__ entry \"" + key + "\" is " + kindName(v.kind) +
+          return "__metadata__ entry \"" + key + "\" is " + jsonKindName(v.kind) +
                  ", expected a string";
         metadata[key] = v.text;
       }
@@ -492,7 +152,7 @@ std::string checkHeader(const Json &root, uint64_t dataSize, std::vector<LoadedT
     }
     std::string what = "tensor '" + name + "'";
     if (value.kind != Json::Object)
-      return what + " is " + kindName(value.kind) + ", expected an object";
+      return what + " is " + jsonKindName(value.kind) + ", expected an object";
     const Json *dtype = value.find("dtype");
     const Json *shape = value.find("shape");
     const Json *offsets = value.find("data_offsets");
@@ -501,7 +161,7 @@ std::string checkHeader(const Json &root, uint64_t dataSize, std::vector<LoadedT
     LoadedTensor t;
     t.name = name;
     if (dtype->kind != Json::String)
-      return what + ": dtype is " + kindName(dtype->kind) + ", expected a string";
+      return what + ": dtype is " + jsonKindName(dtype->kind) + ", expected a string";
     if (!parseDType(dtype->text, t.dtype)) {
       static const char *known[] = {"BOOL", "I8",  "I16",  "U16",     "U32",
                                     "U64",  "F16", "BF16", "F8_E4M3", "F8_E5M2"};
@@ -512,12 +172,12 @@ std::string checkHeader(const Json &root, uint64_t dataSize, std::vector<LoadedT
       return what + ": unknown dtype '" + dtype->text + "'";
     }
     if (shape->kind != Json::Array)
-      return what + ": shape is " + kindName(shape->kind) + ", expected an array";
+      return what + ": shape is " + jsonKindName(shape->kind) + ", expected an array";
     for (const Json &d : shape->items) {
       uint64_t v;
       if (!d.asIndex(v) || v > kMaxTensorBytes)
         return what + ": shape holds " +
-               (d.kind == Json::Number ? "'" + d.text + "'" : std::string(kindName(d.kind))) +
+               (d.kind == Json::Number ? "'" + d.text + "'" : std::string(jsonKindName(d.kind))) +
                ", expected non-negative integers";
       t.shape.push_back(int64_t(v));
     }
@@ -745,7 +405,7 @@ std::string loadSafetensors(const std::string &path, std::vector<LoadedTensor> &
     return fail("the header does not start with '{'");
 
   Json root;
-  err = JsonParser(header).parse(root);
+  err = parseJson(header, root, "header");
   if (!err.empty())
     return fail(err);
   uint64_t dataStart = 8 + headerSize;

@@ -1,15 +1,23 @@
 //===- nnc.cpp - The nnc compiler driver ----------------------------------===//
 //
 // `nnc model.nn` reads a model file, checks it and prints the requested stage:
-//   --emit=ast   the parsed syntax tree
-//   --emit=nn    the nn dialect (the default for now: later stages build on it)
+//   --emit=ast      the parsed syntax tree
+//   --emit=nn       the nn dialect (the default when printing)
+//   --emit=grad     the nn dialect with the gradient functions
+//   --emit=llvm     the trainer's optimized LLVM IR
+//   --emit=obj      the trainer's object file
+//   --emit=trainer  a standalone trainer: the object file linked with the runtime
+// `nnc model.nn -o trainer` builds a trainer: without --emit, the output's name picks the
+// stage (".mlir" or stdout: nn, ".ll": llvm, ".o": obj, anything else: trainer).
 // Errors name file:line:col, show the line with a caret, and make the exit code 1.
 //
 //===----------------------------------------------------------------------===//
 
+#include "NNCConfig.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
+#include "nnc/Pipeline/Aot.h"
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -20,10 +28,14 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace nnc;
@@ -34,13 +46,18 @@ static cl::OptionCategory category("nnc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
                                       cl::cat(category));
 
-enum class Emit { AST, NN, Grad };
-static cl::opt<Emit> emit(
-    "emit", cl::desc("The stage to print"), cl::init(Emit::NN),
-    cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
-               clEnumValN(Emit::NN, "nn", "the nn dialect (default)"),
-               clEnumValN(Emit::Grad, "grad", "the nn dialect with the gradient functions")),
-    cl::cat(category));
+enum class Emit { AST, NN, Grad, LLVM, Obj, Trainer };
+static cl::opt<Emit>
+    emit("emit", cl::desc("The stage to write (default: by the output's name, see above)"),
+         cl::init(Emit::NN),
+         cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
+                    clEnumValN(Emit::NN, "nn", "the nn dialect"),
+                    clEnumValN(Emit::Grad, "grad", "the nn dialect with the gradient functions"),
+                    clEnumValN(Emit::LLVM, "llvm", "the trainer's optimized LLVM IR"),
+                    clEnumValN(Emit::Obj, "obj", "the trainer's object file"),
+                    clEnumValN(Emit::Trainer, "trainer",
+                               "a standalone trainer (the object file linked with the runtime)")),
+         cl::cat(category));
 
 static cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file> ('-' is stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
@@ -49,9 +66,25 @@ static cl::opt<int64_t> batch("batch",
                               cl::desc("Batch size (default: the train block's batch, else 1)"),
                               cl::init(0), cl::cat(category));
 
-static cl::opt<std::string> modelName("model", cl::desc("The model to compile when a file has "
-                                                        "several and no train block"),
+static cl::opt<std::string> modelName("model",
+                                      cl::desc("The model to compile when a file has "
+                                               "several and no train block"),
                                       cl::init(""), cl::cat(category));
+
+static cl::opt<double> lrFlag("lr",
+                              cl::desc("Learning rate compiled into a trainer (default: the "
+                                       "optimizer's)"),
+                              cl::init(0), cl::cat(category));
+
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("The CPU a trainer is compiled for (default: this "
+                                          "machine's)"),
+                                 cl::value_desc("cpu"), cl::init(""), cl::cat(category));
+
+static cl::opt<std::string> mattr("mattr",
+                                  cl::desc("CPU features of a trainer, as '+avx2,-avx512f' "
+                                           "(default: the CPU's)"),
+                                  cl::value_desc("features"), cl::init(""), cl::cat(category));
 
 static cl::opt<bool> useF64("f64", cl::desc("Instantiate f32 as f64 (for gradient checks)"),
                             cl::init(false), cl::cat(category));
@@ -69,11 +102,45 @@ static cl::opt<bool> splitInputFile(
     cl::desc("Process each chunk between '# -----' lines as a separate file (for tests)"),
     cl::init(false), cl::cat(category));
 
+/// The stage to write: --emit's, or else the output's name says.
+static Emit stage() {
+  if (emit.getNumOccurrences() || outputFile == "-")
+    return emit;
+  llvm::StringRef ext = llvm::sys::path::extension(outputFile);
+  return ext == ".mlir" ? Emit::NN
+         : ext == ".ll" ? Emit::LLVM
+         : ext == ".o"  ? Emit::Obj
+                        : Emit::Trainer;
+}
+
+/// Builds the trainer of a checked module and writes its LLVM IR or object file to `os`.
+static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
+                                            llvm::raw_pwrite_stream &os) {
+  if (lrFlag > 0)
+    setLearningRate(module, lrFlag);
+  // The trainer finds the data relative to the model's folder wherever it runs.
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(inputFile));
+  if (dir.empty())
+    dir = ".";
+  llvm::sys::fs::make_absolute(dir);
+  llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
+  mlir::FailureOr<runtime::ModelDescription> model = lowerTrainer(module, dir, CompileOptions());
+  if (mlir::failed(model))
+    return mlir::failure();
+  AotTarget target{mcpu, mattr};
+  return emitTrainer(module, *model, target,
+                     e == Emit::LLVM ? AotOutput::LLVMIR : AotOutput::Object, os);
+}
+
 /// Compiles one buffer (a whole file, or one chunk of a split file) and prints the requested
-/// stage to `os`. Returns failure when the input has errors or the verifier disagrees.
+/// stage to `os`; the LLVM IR and object file of a trainer go to `binaryOut` (not given for
+/// split files). Returns failure when the input has errors or the verifier disagrees.
 static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
-                                         llvm::raw_ostream &os) {
-  mlir::MLIRContext ctx;
+                                         llvm::raw_ostream &os,
+                                         llvm::raw_pwrite_stream *binaryOut) {
+  mlir::DialectRegistry registry;
+  registerPipelineDialects(registry);
+  mlir::MLIRContext ctx(registry);
   ctx.loadDialect<nn::NNDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::scf::SCFDialect>();
   ctx.printOpOnDiagnostic(false);
@@ -106,7 +173,8 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
 
   if (mlir::failed(fe.load(inputFile)))
     return finish(false);
-  if (emit == Emit::AST) {
+  Emit e = stage();
+  if (e == Emit::AST) {
     for (const auto &f : fe.files())
       dumpAST(*f, srcMgr, os);
     return finish(true);
@@ -120,7 +188,20 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
                     "internal error: the generated nn IR does not verify");
     return finish(false);
   }
-  if (emit == Emit::Grad) {
+  if (e == Emit::LLVM || e == Emit::Obj || e == Emit::Trainer) {
+    if (!prog->hasTrain) {
+      mlir::emitError(mlir::UnknownLoc::get(&ctx))
+          << "'" << inputFile << "' has no train block: a trainer needs one";
+      return finish(false);
+    }
+    if (!binaryOut) {
+      mlir::emitError(mlir::UnknownLoc::get(&ctx))
+          << "a trainer is built from one whole file, not with --split-input-file";
+      return finish(false);
+    }
+    return finish(mlir::succeeded(emitTrainerStage(*module, e, *binaryOut)));
+  }
+  if (e == Emit::Grad) {
     mlir::PassManager pm(&ctx);
     pm.addPass(createNNAutodiff());
     if (mlir::failed(pm.run(*module)))
@@ -131,14 +212,96 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
   return finish(true);
 }
 
+/// Links the trainer's object file with the runtime into the executable `output`, with the
+/// C++ compiler found when nnc was configured (NNC_CXX overrides it) and the runtime
+/// libraries next to nnc (build/lib/ for build/bin/nnc; NNC_RUNTIME_DIR overrides it).
+static mlir::LogicalResult linkTrainer(llvm::StringRef object, llvm::StringRef output,
+                                       const char *argv0) {
+  auto fail = [](const llvm::Twine &msg) {
+    llvm::errs() << "nnc: " << msg << "\n";
+    return mlir::failure();
+  };
+  llvm::SmallString<256> libDir;
+  if (const char *dir = std::getenv("NNC_RUNTIME_DIR")) {
+    libDir = dir;
+  } else {
+    std::string exe =
+        llvm::sys::fs::getMainExecutable(argv0, reinterpret_cast<void *>(&linkTrainer));
+    libDir = llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe));
+    llvm::sys::path::append(libDir, "lib");
+  }
+  std::vector<std::string> args;
+  const char *cxxEnv = std::getenv("NNC_CXX");
+  args.push_back(cxxEnv ? cxxEnv : NNC_CXX_COMPILER);
+  args.push_back(object.str());
+  for (const char *lib : {"libnnc_aot_main.a", "libnnc_runtime.a"}) {
+    llvm::SmallString<256> path(libDir);
+    llvm::sys::path::append(path, lib);
+    if (!llvm::sys::fs::exists(path))
+      return fail("the runtime library '" + path +
+                  "' is missing (build the nnc_runtime and nnc_aot_main targets, or set "
+                  "NNC_RUNTIME_DIR)");
+    args.push_back(std::string(path));
+  }
+  args.push_back(NNC_ZLIB_LIBRARY);
+  llvm::SmallVector<llvm::StringRef> extra;
+  llvm::StringRef(NNC_TRAINER_LINK_FLAGS).split(extra, ' ', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef flag : extra)
+    args.push_back(flag.str());
+  args.push_back("-o");
+  args.push_back(output.str());
+  llvm::ErrorOr<std::string> cxx = llvm::sys::findProgramByName(args[0]);
+  if (!cxx)
+    return fail("cannot find the C++ compiler '" + args[0] + "' that links trainers (set NNC_CXX)");
+  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string msg;
+  int rc = llvm::sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, {}, 0, 0, &msg);
+  if (rc != 0)
+    return fail("linking the trainer failed (" +
+                (rc < 0 ? msg : "the linker exited with " + std::to_string(rc)) +
+                "): " + llvm::join(args, " "));
+  return mlir::success();
+}
+
+/// `nnc model.nn -o trainer`: the object file, in a temporary file, linked into `outputFile`.
+static int buildTrainer(llvm::StringRef source, const char *argv0) {
+  if (outputFile == "-") {
+    llvm::errs() << "nnc: a trainer is an executable: name it with -o\n";
+    return 1;
+  }
+  llvm::SmallString<128> object;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("nnc-trainer", "o", fd, object)) {
+    llvm::errs() << "nnc: cannot create a temporary object file: " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::FileRemover remover(object);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (mlir::failed(
+            processBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, inputFile), os, &os)))
+      return 1;
+    os.close();
+    if (os.has_error()) {
+      llvm::errs() << "nnc: cannot write " << object << ": " << os.error().message() << "\n";
+      os.clear_error();
+      return 1;
+    }
+  }
+  return mlir::failed(linkTrainer(object, outputFile, argv0)) ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "nnc: compiles a model written in the nnc language\n\n"
-                              "  nnc model.nn                 print the model in the nn dialect\n"
-                              "  nnc model.nn --emit=ast      print the parsed syntax tree\n"
-                              "  nnc model.nn --emit=grad     print it with the gradient functions\n");
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "nnc: compiles a model written in the nnc language\n\n"
+      "  nnc model.nn                 print the model in the nn dialect\n"
+      "  nnc model.nn --emit=ast      print the parsed syntax tree\n"
+      "  nnc model.nn --emit=grad     print it with the gradient functions\n"
+      "  nnc model.nn -o trainer      build a standalone trainer (the same "
+      "flags as nnc-train)\n");
   if (batch < 0) {
     llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
     return 1;
@@ -152,6 +315,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "nnc: cannot open '" << inputFile << "': " << ec.message() << "\n";
     return 1;
   }
+  if (stage() == Emit::Trainer && !splitInputFile && !verifyDiagnostics)
+    return buildTrainer((*buf)->getBuffer(), argv[0]);
   std::string err;
   auto out = mlir::openOutputFile(outputFile, &err);
   if (!out) {
@@ -164,13 +329,13 @@ int main(int argc, char **argv) {
     result = mlir::splitAndProcessBuffer(
         std::move(*buf),
         [&](std::unique_ptr<llvm::MemoryBuffer> chunk, llvm::raw_ostream &os) {
-          return processBuffer(
-              llvm::MemoryBuffer::getMemBufferCopy(chunk->getBuffer(), inputFile), os);
+          return processBuffer(llvm::MemoryBuffer::getMemBufferCopy(chunk->getBuffer(), inputFile),
+                               os, nullptr);
         },
         out->os(), "# -----", "// -----");
   } else {
-    result = processBuffer(
-        llvm::MemoryBuffer::getMemBufferCopy((*buf)->getBuffer(), inputFile), out->os());
+    result = processBuffer(llvm::MemoryBuffer::getMemBufferCopy((*buf)->getBuffer(), inputFile),
+                           out->os(), &out->os());
   }
   if (mlir::failed(result))
     return 1;

@@ -1,0 +1,207 @@
+//===- Aot.cpp - Trainers: the model description and object files ---------===//
+//
+// The description of a compiled model for the runtime's trainer (the entry points'
+// signatures with plain-data initializers, the train block as JSON), and the object file
+// of an ahead-of-time trainer: the LLVM dialect translated to LLVM IR, the packed entry
+// points and `nnc_aot_model` added, optimized with the JIT's pipeline for the target CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Pipeline/Aot.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace nnc;
+using runtime::Json;
+
+/// Attributes of the train block as JSON: numbers, strings, booleans, lists and records.
+static Json toJson(Attribute a) {
+  if (auto b = dyn_cast_or_null<BoolAttr>(a))
+    return Json::boolValue(b.getValue());
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return Json::integer(i.getValue().getSExtValue());
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return Json::number(f.getValueAsDouble());
+  if (auto s = dyn_cast_or_null<StringAttr>(a))
+    return Json::string(s.str());
+  if (auto list = dyn_cast_or_null<ArrayAttr>(a)) {
+    Json j = Json::array();
+    for (Attribute x : list)
+      j.items.push_back(toJson(x));
+    return j;
+  }
+  if (auto d = dyn_cast_or_null<DictionaryAttr>(a)) {
+    Json j = Json::object();
+    for (NamedAttribute n : d)
+      j.add(n.getName().str(), toJson(n.getValue()));
+    return j;
+  }
+  return Json();
+}
+
+static runtime::EntryDesc toRuntime(const Signature &sig) {
+  static_assert(int(Slot::Input) == int(runtime::SlotDesc::Input) &&
+                    int(Slot::OptState) == int(runtime::SlotDesc::OptState) &&
+                    int(Slot::Output) == int(runtime::SlotDesc::Output),
+                "the compiler's and the runtime's slot roles must agree");
+  runtime::EntryDesc e;
+  e.function = sig.function;
+  auto convert = [](const std::vector<Slot> &from, std::vector<runtime::SlotDesc> &to) {
+    for (const Slot &s : from) {
+      runtime::SlotDesc d;
+      d.role = runtime::SlotDesc::Role(s.role);
+      d.name = s.name;
+      d.dtype = s.dtype;
+      d.shape = s.shape;
+      if (s.init)
+        d.init = toJson(s.init);
+      d.frozen = s.frozen;
+      to.push_back(std::move(d));
+    }
+  };
+  convert(sig.args, e.args);
+  convert(sig.results, e.results);
+  return e;
+}
+
+void nnc::setLearningRate(ModuleOp module, double lr) {
+  auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
+  if (!train)
+    return;
+  Builder b(module->getContext());
+  NamedAttrList optimizer(train.getAs<DictionaryAttr>("optimizer"));
+  optimizer.set("lr", b.getF64FloatAttr(lr));
+  NamedAttrList block(train);
+  block.set("optimizer", optimizer.getDictionary(module->getContext()));
+  module->setAttr("nn.train", block.getDictionary(module->getContext()));
+}
+
+FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRef baseDir,
+                                                       const CompileOptions &opts) {
+  auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
+  auto name = module->getAttrOfType<StringAttr>("nn.model");
+  if (!train || !name)
+    return module.emitError("the module has no train block ('nn.train'): nothing to train");
+  runtime::ModelDescription desc;
+  desc.model = name.str();
+  desc.baseDir = baseDir.str();
+  desc.train = toJson(train);
+  if (failed(buildTrainingStep(module)))
+    return failure();
+  FailureOr<CompiledModel> compiled = lowerToLLVM(module, opts);
+  if (failed(compiled))
+    return failure();
+  desc.trainStep = toRuntime(compiled->trainStep);
+  desc.eval = toRuntime(compiled->eval);
+  return desc;
+}
+
+/// Defines `_mlir_<fn>(ptr %args)`, which loads each argument from `args[i]` and calls `fn`,
+/// exactly as the ExecutionEngine wraps the JIT's functions (so both compile the same IR).
+static llvm::Function *addPackedWrapper(llvm::Module &m, llvm::Function &fn) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *type = llvm::FunctionType::get(b.getVoidTy(), b.getPtrTy(), /*isVarArg=*/false);
+  auto *wrapper = llvm::cast<llvm::Function>(
+      m.getOrInsertFunction(("_mlir_" + fn.getName()).str(), type).getCallee());
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "", wrapper));
+  llvm::Value *argList = wrapper->arg_begin();
+  llvm::SmallVector<llvm::Value *> args;
+  for (auto [index, arg] : llvm::enumerate(fn.args())) {
+    llvm::Value *slot = b.CreateGEP(b.getPtrTy(), argList, b.getInt64(index));
+    llvm::Value *ptr = b.CreateLoad(b.getPtrTy(), slot);
+    args.push_back(b.CreateLoad(arg.getType(), ptr));
+  }
+  llvm::Value *result = b.CreateCall(&fn, args);
+  if (!result->getType()->isVoidTy()) {
+    llvm::Value *slot = b.CreateGEP(b.getPtrTy(), argList, b.getInt64(args.size()));
+    b.CreateStore(result, b.CreateLoad(b.getPtrTy(), slot));
+  }
+  b.CreateRetVoid();
+  return wrapper;
+}
+
+LogicalResult nnc::emitTrainer(ModuleOp module, const runtime::ModelDescription &model,
+                               const AotTarget &target, AotOutput kind,
+                               llvm::raw_pwrite_stream &os) {
+  static bool init = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)init;
+  // The JIT's own host detection, so that both compile for the same CPU and features.
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return module.emitError() << "cannot describe the host CPU: "
+                              << llvm::toString(builder.takeError());
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  builder->setRelocationModel(llvm::Reloc::PIC_);
+  if (!target.cpu.empty()) {
+    builder->setCPU(target.cpu);
+    builder->setFeatures(target.features);
+  } else if (!target.features.empty()) {
+    builder->setFeatures(target.features);
+  }
+  auto tm = builder->createTargetMachine();
+  if (!tm)
+    return module.emitError() << "cannot create the target machine: "
+                              << llvm::toString(tm.takeError());
+  if (!target.cpu.empty() && !(*tm)->getMCSubtargetInfo()->isCPUStringValid(target.cpu))
+    return module.emitError() << "--mcpu: '" << target.cpu << "' is not a CPU of "
+                              << (*tm)->getTargetTriple().str() << " (llc -mcpu=help lists them)";
+
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, ctx, "nnc");
+  if (!m)
+    return module.emitError("cannot translate the module to LLVM IR");
+  ExecutionEngine::setupTargetTripleAndDataLayout(m.get(), tm->get());
+
+  llvm::Function *entries[2];
+  const runtime::EntryDesc *descs[2] = {&model.trainStep, &model.eval};
+  for (int i = 0; i < 2; ++i) {
+    llvm::Function *fn = m->getFunction(descs[i]->function);
+    if (!fn || fn->isDeclaration())
+      return module.emitError() << "internal error: no entry point '" << descs[i]->function
+                                << "' in the LLVM module";
+    entries[i] = addPackedWrapper(*m, *fn);
+  }
+  std::string text = runtime::writeModelDescription(model);
+  auto *bytes = llvm::ConstantDataArray::getString(ctx, text, /*AddNull=*/true);
+  auto *descGlobal =
+      new llvm::GlobalVariable(*m, bytes->getType(), /*isConstant=*/true,
+                               llvm::GlobalValue::PrivateLinkage, bytes, "nnc_model_description");
+  llvm::IRBuilder<> b(ctx);
+  auto *recordType =
+      llvm::StructType::get(ctx, {b.getPtrTy(), b.getInt64Ty(), b.getPtrTy(), b.getPtrTy()});
+  auto *record = llvm::ConstantStruct::get(
+      recordType, {descGlobal, b.getInt64(text.size()), entries[0], entries[1]});
+  new llvm::GlobalVariable(*m, recordType, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+                           record, "nnc_aot_model");
+
+  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, tm->get());
+  if (llvm::Error err = optimize(m.get()))
+    return module.emitError() << "optimizing the LLVM IR failed: "
+                              << llvm::toString(std::move(err));
+  if (kind == AotOutput::LLVMIR) {
+    m->print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager codegen;
+  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return module.emitError("the target cannot write object files");
+  codegen.run(*m);
+  return success();
+}

@@ -1,0 +1,849 @@
+//===- Trainer.cpp - The training loop of nnc-train and AOT trainers ------===//
+//
+// Epochs of shuffled batches through the compiled training step, a progress line, the
+// training loss and the test accuracy per epoch, checkpoints, validation and early
+// stopping, Ctrl-C, --json and --metrics. Flags override the train block.
+//
+// Parameters, state and optimizer state live in two arenas used in turn (the step reads
+// one and writes the other), so the compiled step never writes a buffer it reads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Runtime/Trainer.h"
+#include "nnc/Runtime/Batches.h"
+#include "nnc/Runtime/Data.h"
+#include "nnc/Runtime/Random.h"
+#include "nnc/Runtime/Safetensors.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include <fnmatch.h>
+#include <malloc.h>
+#include <unistd.h>
+
+namespace nnc::runtime {
+
+//===----------------------------------------------------------------------===//
+// The model description
+//===----------------------------------------------------------------------===//
+
+int64_t SlotDesc::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+size_t SlotDesc::bytes() const {
+  size_t width = dtype == "f64" || dtype == "i64" ? 8 : dtype == "u8" || dtype == "i1" ? 1 : 4;
+  return size_t(numElements()) * width;
+}
+
+namespace {
+
+const char *const kRoleNames[] = {"input", "labels", "param", "state", "opt_state",
+                                  "rng",   "step",   "loss",  "output"};
+const char *const kFormat = "nnc-model-1";
+
+Json writeSlot(const SlotDesc &s) {
+  Json j = Json::object();
+  j.add("role", Json::string(kRoleNames[s.role]));
+  j.add("name", Json::string(s.name));
+  j.add("dtype", Json::string(s.dtype));
+  Json &shape = j.add("shape", Json::array());
+  for (int64_t d : s.shape)
+    shape.items.push_back(Json::integer(d));
+  if (s.init.kind == Json::Object)
+    j.add("init", s.init);
+  if (s.frozen)
+    j.add("frozen", Json::boolValue(true));
+  return j;
+}
+
+Json writeEntry(const EntryDesc &e) {
+  Json j = Json::object();
+  j.add("function", Json::string(e.function));
+  for (auto [key, slots] :
+       {std::make_pair("args", &e.args), std::make_pair("results", &e.results)}) {
+    Json &list = j.add(key, Json::array());
+    for (const SlotDesc &s : *slots)
+      list.items.push_back(writeSlot(s));
+  }
+  return j;
+}
+
+std::string readEntry(const Json *j, const std::string &what, EntryDesc &out) {
+  if (!j)
+    return "no entry point '" + what + "'";
+  out.function = j->str("function");
+  if (out.function.empty())
+    return what + ": no function name";
+  for (auto [key, slots] :
+       {std::make_pair("args", &out.args), std::make_pair("results", &out.results)}) {
+    const Json *list = j->find(key);
+    if (!list || list->kind != Json::Array)
+      return what + ": '" + key + "' is not a list";
+    for (const Json &js : list->items) {
+      SlotDesc s;
+      std::string role = js.str("role");
+      auto it = std::find_if(std::begin(kRoleNames), std::end(kRoleNames),
+                             [&](const char *r) { return role == r; });
+      if (it == std::end(kRoleNames))
+        return what + ": unknown role '" + role + "'";
+      s.role = SlotDesc::Role(it - std::begin(kRoleNames));
+      s.name = js.str("name");
+      s.dtype = js.str("dtype");
+      const Json *shape = js.find("shape");
+      if (!shape || shape->kind != Json::Array)
+        return what + ": a slot without a shape";
+      for (const Json &d : shape->items) {
+        uint64_t v;
+        if (!d.asIndex(v))
+          return what + ": a shape holds something other than a size";
+        s.shape.push_back(int64_t(v));
+      }
+      if (const Json *init = js.record("init"))
+        s.init = *init;
+      s.frozen = js.number("frozen") != 0;
+      slots->push_back(std::move(s));
+    }
+  }
+  return "";
+}
+
+} // namespace
+
+std::string writeModelDescription(const ModelDescription &model) {
+  Json j = Json::object();
+  j.add("format", Json::string(kFormat));
+  j.add("model", Json::string(model.model));
+  j.add("base_dir", Json::string(model.baseDir));
+  j.add("train", model.train);
+  j.add("train_step", writeEntry(model.trainStep));
+  j.add("eval", writeEntry(model.eval));
+  return j.write();
+}
+
+std::string parseModelDescription(const std::string &text, ModelDescription &out) {
+  Json j;
+  std::string err = parseJson(text, j, "model description");
+  if (!err.empty())
+    return err;
+  if (j.str("format") != kFormat)
+    return "not a model description of format " + std::string(kFormat);
+  out = ModelDescription();
+  out.model = j.str("model");
+  out.baseDir = j.str("base_dir");
+  if (const Json *train = j.record("train"))
+    out.train = *train;
+  err = readEntry(j.record("train_step"), "train_step", out.trainStep);
+  if (err.empty())
+    err = readEntry(j.record("eval"), "eval", out.eval);
+  return err;
+}
+
+//===----------------------------------------------------------------------===//
+// Flags
+//===----------------------------------------------------------------------===//
+
+std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, TrainerFlags &out) {
+  out = TrainerFlags();
+  auto integer = [](const std::string &flag, const std::string &v, int64_t &dst) -> std::string {
+    char *end = nullptr;
+    errno = 0;
+    long long x = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end || errno)
+      return "--" + flag + ": expected a number, found '" + v + "'";
+    dst = x;
+    return "";
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() < 2 || a[0] != '-') {
+      if (!wantModelFile || !out.modelFile.empty())
+        return "unexpected argument '" + a + "' (see --help)";
+      out.modelFile = a;
+      continue;
+    }
+    std::string name = a.substr(a[1] == '-' ? 2 : 1), value;
+    bool hasValue = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      hasValue = true;
+    }
+    if (name == "help" || name == "h") {
+      out.help = true;
+      continue;
+    }
+    if (name == "json") {
+      if (hasValue && value != "true" && value != "false" && value != "1" && value != "0")
+        return "--json: expected true or false, found '" + value + "'";
+      out.json = !hasValue || value == "true" || value == "1";
+      continue;
+    }
+    static const char *const withValue[] = {
+        "epochs", "batch",   "lr",      "limit",           "seed", "data", "save",
+        "resume", "metrics", "threads", "checkpoint-every"};
+    if (std::none_of(std::begin(withValue), std::end(withValue),
+                     [&](const char *n) { return name == n; }))
+      return "unknown option '" + a + "' (see --help)";
+    if (!hasValue) {
+      if (i + 1 >= argc)
+        return "--" + name + " needs a value";
+      value = argv[++i];
+    }
+    std::string err;
+    if (name == "epochs")
+      err = integer(name, value, out.epochs);
+    else if (name == "batch")
+      err = integer(name, value, out.batch);
+    else if (name == "limit")
+      err = integer(name, value, out.limit);
+    else if (name == "seed")
+      err = integer(name, value, out.seed);
+    else if (name == "checkpoint-every")
+      err = integer(name, value, out.checkpointEvery);
+    else if (name == "threads") {
+      int64_t t = 0;
+      if (!integer(name, value, t).empty() || t < 1)
+        return "--threads: expected a positive number, found '" + value + "'";
+      out.threads = int(t);
+    } else if (name == "lr") {
+      char *end = nullptr;
+      out.lr = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end)
+        err = "--lr: expected a number, found '" + value + "'";
+    } else if (name == "data")
+      out.data = value;
+    else if (name == "save")
+      out.save = value;
+    else if (name == "resume")
+      out.resume = value;
+    else if (name == "metrics")
+      out.metrics = value;
+    if (!err.empty())
+      return err;
+  }
+  if (out.help)
+    return "";
+  if (wantModelFile && out.modelFile.empty())
+    return "no model file given (usage: nnc-train <model.nn> [options]; see --help)";
+  if (out.batch < 0 || out.epochs < 0 || out.limit < 0 || out.lr < 0)
+    return "--batch, --epochs, --limit and --lr must not be negative";
+  return "";
+}
+
+std::string trainerHelp(const std::string &tool, const std::string &overview, bool wantModelFile) {
+  std::string usage = tool + (wantModelFile ? " <model.nn>" : "") + " [options]";
+  return overview + "\n\nUSAGE: " + usage +
+         "\n\nOPTIONS:\n"
+         "  --epochs <n>            Epochs (default: the train block's)\n"
+         "  --batch <n>             Batch size (default: the train block's)" +
+         (wantModelFile ? "" : "; fixed when compiling (nnc --batch)") +
+         "\n"
+         "  --lr <x>                Learning rate (default: the optimizer's)" +
+         (wantModelFile ? "" : "; fixed when compiling (nnc --lr)") +
+         "\n"
+         "  --limit <n>             Train on the first N samples only\n"
+         "  --seed <n>              Seed of the initialization, shuffling and dropout (default: "
+         "the train block's)\n"
+         "  --data <path>           Data path (overrides the train block's)\n"
+         "  --save <file>           Write a checkpoint (safetensors: parameters, state, optimizer "
+         "state, step) to <file> after every epoch and at the end\n"
+         "  --resume <file>         Continue the run saved in <file> (--save)\n"
+         "  --checkpoint-every <n>  Write the checkpoint every N epochs (default 1)\n"
+         "  --metrics <file.jsonl>  Append a JSON line per logged step (every 'log_every' steps, "
+         "default 50) and per epoch to <file.jsonl>\n"
+         "  --json                  Print one final JSON line with the results\n"
+         "  --threads <n>           Threads (only 1 so far)\n"
+         "  --help                  Print this help\n";
+}
+
+//===----------------------------------------------------------------------===//
+// The loop
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+void onInterrupt(int) { interrupted = 1; }
+
+std::string toolName = "nnc-train";
+
+[[noreturn]] void fail(const std::string &msg) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s: %s\n", toolName.c_str(), msg.c_str());
+  std::exit(1);
+}
+
+/// Fills a float buffer from an initializer record with the generator shared with the
+/// reference evaluator (nnc-eval --init-params), so both start from the same parameters.
+void initialize(float *data, int64_t n, const Json &init, uint64_t seed, uint64_t index) {
+  std::string d = init.str("dist");
+  InitDist kind = d == "uniform"  ? InitDist::Uniform
+                  : d == "normal" ? InitDist::Normal
+                                  : InitDist::Constant;
+  double a = init.number(d == "uniform" ? "low" : d == "normal" ? "mean" : "value");
+  double b = d == "uniform" ? init.number("high") : d == "normal" ? init.number("std") : 0.0;
+  for (int64_t j = 0; j < n; ++j)
+    data[j] = float(initValue(kind, a, b, seed, index, uint64_t(j)));
+}
+
+std::string joinPath(const std::string &dir, const std::string &path) {
+  if (dir.empty() || path.empty() || path[0] == '/')
+    return path;
+  return dir.back() == '/' ? dir + path : dir + "/" + path;
+}
+
+struct Buffers {
+  std::vector<std::vector<char>> storage;
+  std::vector<void *> ptrs;
+};
+
+bool isWeight(const SlotDesc &s) {
+  return s.role == SlotDesc::Param || s.role == SlotDesc::State || s.role == SlotDesc::OptState;
+}
+
+std::string slotKey(const SlotDesc &s) { return s.name + "#" + std::to_string(int(s.role)); }
+
+} // namespace
+
+int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
+          const TrainerFlags &flags, const std::string &tool, double compileSeconds) {
+  toolName = tool;
+  // The compiled step still allocates its temporaries on the heap (the static memory plan
+  // is to come). Large blocks would be mmap'ed and returned to the system at every free:
+  // page faults on every step. Keep freed memory for reuse instead.
+  std::signal(SIGINT, onInterrupt);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  if (flags.threads != 1)
+    fail("--threads " + std::to_string(flags.threads) + ": only 1 thread is supported so far");
+
+  const Json &train = model.train;
+  const EntryDesc &step = model.trainStep;
+  const EntryDesc &eval = model.eval;
+  const SlotDesc *labelSlot = nullptr, *inputSlot = nullptr;
+  for (const SlotDesc &s : step.args) {
+    if (s.role == SlotDesc::Labels)
+      labelSlot = &s;
+    if (s.role == SlotDesc::Input && !inputSlot)
+      inputSlot = &s;
+  }
+  if (!labelSlot || !inputSlot || inputSlot->shape.empty())
+    fail("the training step has no input or no labels");
+  int64_t batch = inputSlot->shape[0];
+  // The batch size and the learning rate are compiled into the step.
+  if (flags.batch && flags.batch != batch)
+    fail("--batch " + std::to_string(flags.batch) + ": this trainer was compiled for batch " +
+         std::to_string(batch) + " (recompile with nnc --batch " + std::to_string(flags.batch) +
+         ")");
+  const Json *optimizer = train.record("optimizer");
+  double compiledLr = optimizer ? optimizer->number("lr") : 0;
+  if (flags.lr > 0 && compiledLr != flags.lr) {
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "--lr %g: this trainer was compiled with lr %g", flags.lr,
+                  compiledLr);
+    fail(buf + std::string(" (recompile with nnc --lr)"));
+  }
+  int64_t epochs = flags.epochs ? flags.epochs : int64_t(train.number("epochs", 1));
+  uint64_t seed = flags.seed >= 0 ? uint64_t(flags.seed) : uint64_t(train.number("seed", 0));
+
+  // The data.
+  const Json *data = train.record("data");
+  Json none = Json::object();
+  if (!data)
+    data = &none;
+  DataConfig dc;
+  dc.kind = data->str("kind");
+  dc.path = data->str("path");
+  dc.images = data->str("images");
+  dc.labels = data->str("labels");
+  dc.testImages = data->str("test_images");
+  dc.testLabels = data->str("test_labels");
+  dc.x = data->str("x");
+  dc.y = data->str("y");
+  dc.testX = data->str("test_x");
+  dc.testY = data->str("test_y");
+  dc.test = data->str("test");
+  dc.label = int64_t(data->number("label", -1));
+  dc.skipRows = int64_t(data->number("skip_rows"));
+  dc.header = data->number("header") != 0;
+  if (!data->str("delimiter").empty())
+    dc.delimiter = data->str("delimiter");
+  dc.testFraction = data->number("test_fraction");
+  if (!flags.data.empty())
+    dc.path = flags.data;
+  dc.baseDir = model.baseDir;
+  LoadOptions lo;
+  lo.wantIntLabels = labelSlot->dtype == "i32";
+  if (lo.wantIntLabels && !eval.results.empty() && eval.results[0].shape.size() == 2)
+    lo.numClasses = eval.results[0].shape[1];
+  lo.limit = flags.limit;
+  Dataset trainSet, testSet;
+  std::string err = loadData(dc, lo, trainSet, testSet);
+  if (!err.empty())
+    fail(err);
+  int64_t sampleElems = 1;
+  for (size_t i = 1; i < inputSlot->shape.size(); ++i)
+    sampleElems *= inputSlot->shape[i];
+  if (trainSet.sampleNumel() != sampleElems)
+    fail("the data's samples have " + std::to_string(trainSet.sampleNumel()) +
+         " values, the model's input '" + inputSlot->name + "' expects " +
+         std::to_string(sampleElems));
+  if (trainSet.size < batch)
+    fail("the training set has " + std::to_string(trainSet.size) +
+         " samples, fewer than one batch of " + std::to_string(batch));
+
+  // Two arenas of parameters and state, used in turn.
+  Buffers args[2];
+  std::map<std::string, int> argIndex;
+  uint64_t initIndex = 0;
+  for (int k = 0; k < 2; ++k) {
+    args[k].storage.resize(step.args.size());
+    args[k].ptrs.resize(step.args.size());
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      args[k].storage[i].assign(step.args[i].bytes() + 64, 0);
+      args[k].ptrs[i] = args[k].storage[i].data();
+    }
+  }
+  for (size_t i = 0; i < step.args.size(); ++i) {
+    const SlotDesc &s = step.args[i];
+    if (isWeight(s)) {
+      argIndex[slotKey(s)] = i;
+      if (s.dtype != "f32")
+        fail("only f32 parameters are supported by the trainer");
+      initialize(static_cast<float *>(args[0].ptrs[i]), s.numElements(), s.init, seed, initIndex++);
+    }
+  }
+  // Where each result goes: the other arena's slot of the same name, or a scratch buffer.
+  std::vector<std::vector<char>> scratch(step.results.size());
+  std::vector<void *> resultPtrs[2];
+  for (int k = 0; k < 2; ++k) {
+    for (size_t r = 0; r < step.results.size(); ++r) {
+      const SlotDesc &s = step.results[r];
+      auto it = argIndex.find(slotKey(s));
+      if (it != argIndex.end()) {
+        resultPtrs[k].push_back(args[1 - k].ptrs[it->second]);
+      } else {
+        scratch[r].assign(s.bytes() + 64, 0);
+        resultPtrs[k].push_back(scratch[r].data());
+      }
+    }
+  }
+  // Frozen parameters are not results: both arenas hold them.
+  for (size_t i = 0; i < step.args.size(); ++i)
+    if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
+      std::memcpy(args[1].ptrs[i], args[0].ptrs[i], step.args[i].bytes());
+  int lossResult = -1;
+  for (size_t r = 0; r < step.results.size(); ++r)
+    if (step.results[r].role == SlotDesc::Loss)
+      lossResult = r;
+  if (lossResult < 0)
+    fail("the training step returns no loss");
+
+  float stepCounter = 0;
+  int cur = 0;
+  bool tty = isatty(fileno(stdout));
+  double trainSeconds = 0, lastLoss = 0, testAcc = -1;
+  int64_t samples = 0;
+
+  // Loss and accuracy of the model on a data set (accuracy -1 for regression), with the
+  // evaluation function (no dropout, batch-norm running statistics).
+  struct Metrics {
+    double loss = -1, acc = -1;
+  };
+  auto evaluateOn = [&](const Dataset &ds, const Buffers &params) -> Metrics {
+    Metrics m;
+    if (ds.size == 0)
+      return m;
+    Batcher tb(ds, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
+    tb.startEpoch(0);
+    int64_t width = ds.intLabels ? 1 : ds.targetWidth;
+    std::vector<uint8_t> tx(tb.featureBytes());
+    std::vector<int32_t> ty(batch * width);
+    std::vector<float> xf(batch * sampleElems), out(eval.results[0].numElements());
+    std::vector<void *> ptrs;
+    for (const SlotDesc &s : eval.args) {
+      if (s.role == SlotDesc::Input) {
+        ptrs.push_back(xf.data());
+        continue;
+      }
+      auto it = argIndex.find(slotKey(s));
+      if (it == argIndex.end())
+        fail("internal error: the evaluation function reads '" + s.name + "', unknown to the step");
+      ptrs.push_back(params.ptrs[it->second]);
+    }
+    ptrs.push_back(out.data());
+    std::vector<void *> packed;
+    for (void *&p : ptrs)
+      packed.push_back(&p);
+    int64_t correct = 0, total = 0, cols = out.size() / batch;
+    double lossSum = 0;
+    while (tb.next(tx.data(), ty.data())) {
+      int64_t n = tb.lastCount();
+      for (int64_t j = 0; j < n * sampleElems; ++j)
+        xf[j] = ds.isU8 ? tx[j] * (1.0f / 255.0f) : reinterpret_cast<float *>(tx.data())[j];
+      std::fill(xf.begin() + n * sampleElems, xf.end(), 0.0f);
+      evalFn(packed.data());
+      for (int64_t r = 0; r < n; ++r) {
+        const float *row = out.data() + r * cols;
+        if (ds.intLabels) {
+          // Cross-entropy from the logits, stably, and the arg-max.
+          int64_t best = 0;
+          for (int64_t c = 1; c < cols; ++c)
+            if (row[c] > row[best])
+              best = c;
+          double sum = 0;
+          for (int64_t c = 0; c < cols; ++c)
+            sum += std::exp(double(row[c]) - row[best]);
+          lossSum += std::log(sum) + row[best] - row[ty[r]];
+          correct += best == ty[r];
+        } else {
+          const float *target = reinterpret_cast<const float *>(ty.data()) + r * width;
+          for (int64_t c = 0; c < cols; ++c)
+            lossSum += (row[c] - target[c]) * (row[c] - target[c]) / double(cols);
+        }
+      }
+      total += n;
+    }
+    m.loss = lossSum / double(total);
+    if (ds.intLabels)
+      m.acc = double(correct) / double(total);
+    return m;
+  };
+  auto runEval = [&](const Buffers &params) { return evaluateOn(testSet, params).acc; };
+
+  // The validation set: a split of the training data (shuffled with a fixed seed first, as
+  // sorted files are common) or another data source; and early stopping on it.
+  Dataset valSet;
+  if (const Json *val = train.record("validation")) {
+    if (val->str("kind") == "split") {
+      shuffleRows(trainSet, 0x5EED);
+      std::string e = splitOff(trainSet, val->number("fraction"), valSet);
+      if (!e.empty())
+        fail("validation: " + e);
+    } else {
+      DataConfig vc = dc;
+      vc.kind = val->str("kind");
+      vc.path = val->str("path");
+      vc.test.clear();
+      vc.testFraction = 0;
+      Dataset unused;
+      LoadOptions vo = lo;
+      vo.limit = 0;
+      std::string e = loadData(vc, vo, valSet, unused);
+      if (!e.empty())
+        fail("validation: " + e);
+    }
+    if (valSet.size < 1)
+      fail("validation: the validation set is empty");
+  }
+  const Json *stopping = train.record("early_stopping");
+  if (stopping && valSet.size == 0 && stopping->str("metric") != "train_loss")
+    fail("early_stopping on '" + stopping->str("metric") +
+         "' needs a validation set ('validation = split(0.1)' in the train block)");
+  if (trainSet.size < batch)
+    fail("the training set has " + std::to_string(trainSet.size) +
+         " samples after the validation split, fewer than one batch of " + std::to_string(batch));
+  Batcher batcher(trainSet, batch, seed, /*shuffle=*/true, /*dropLast=*/true);
+  std::vector<uint8_t> rawX(batcher.featureBytes());
+  std::vector<int32_t> labels(batch * std::max<int64_t>(1, trainSet.targetWidth));
+
+  // Checkpoints: every parameter, state and optimizer-state buffer by name, with the step
+  // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
+  // and (seed, step), so a resumed run continues exactly as the uninterrupted one would.
+  std::string lastSaved;
+  auto checkpointName = [&](const SlotDesc &sl) {
+    return sl.role == SlotDesc::State ? "state." + sl.name : sl.name;
+  };
+  auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone) {
+    std::vector<TensorView> views;
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const SlotDesc &sl = step.args[i];
+      if (isWeight(sl))
+        views.push_back({checkpointName(sl), DType::F32, sl.shape, args[cur].ptrs[i]});
+    }
+    std::map<std::string, std::string> meta = {{"format", "nnc-checkpoint-1"},
+                                               {"model", model.model},
+                                               {"step", std::to_string(int64_t(stepCounter))},
+                                               {"epoch", std::to_string(epochsDone)},
+                                               {"seed", std::to_string(seed)}};
+    std::string e = saveSafetensors(path, views, meta);
+    if (!e.empty())
+      fail("could not save the checkpoint (the previous one, if any, is intact): " + e);
+    lastSaved = path + " (after epoch " + std::to_string(epochsDone) + ")";
+  };
+  /// Copies the tensors of a safetensors file into both arenas: `wanted` picks the slots,
+  /// `nameOf` gives a slot's tensor name; returns how many were loaded.
+  using LoadedMap = std::map<std::string, const LoadedTensor *>;
+  auto readTensors = [&](const std::string &path, std::vector<LoadedTensor> &tensors,
+                         std::map<std::string, std::string> &meta,
+                         const std::string &what) -> LoadedMap {
+    std::string e = loadSafetensors(path, tensors, meta);
+    if (!e.empty())
+      fail(what + e);
+    LoadedMap byName;
+    for (const auto &t : tensors)
+      byName[t.name] = &t;
+    return byName;
+  };
+  auto loadSlot = [&](size_t i, const LoadedTensor &t) {
+    std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
+    std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
+  };
+  int64_t firstEpoch = 0;
+  if (!flags.resume.empty()) {
+    std::vector<LoadedTensor> tensors;
+    std::map<std::string, std::string> meta;
+    LoadedMap byName = readTensors(flags.resume, tensors, meta, "cannot resume: ");
+    std::string from = "cannot resume from '" + flags.resume + "': ";
+    if (meta["model"] != model.model)
+      fail(from + "it is a checkpoint of model '" + meta["model"] + "', not '" + model.model + "'");
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const SlotDesc &sl = step.args[i];
+      if (!isWeight(sl))
+        continue;
+      auto it = byName.find(checkpointName(sl));
+      if (it == byName.end())
+        fail(from + "it has no tensor '" + checkpointName(sl) + "'");
+      const LoadedTensor &t = *it->second;
+      if (t.dtype != DType::F32 || t.shape != sl.shape || t.bytes.size() != sl.bytes())
+        fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
+      loadSlot(i, t);
+    }
+    stepCounter = float(std::atoll(meta["step"].c_str()));
+    firstEpoch = std::atoll(meta["epoch"].c_str());
+    cur = 0;
+  }
+  // The train block's `checkpoint` when no --save is given.
+  std::string savePath = flags.save;
+  int64_t every = flags.checkpointEvery;
+  if (const Json *ck = train.record("checkpoint")) {
+    if (savePath.empty())
+      savePath = ck->str("path");
+    if (every <= 0)
+      every = int64_t(ck->number("every", 1));
+  }
+  if (every <= 0)
+    every = 1;
+  // `init_from`: parameters by name from a safetensors file (fine-tuning), unless resuming.
+  if (const Json *init = train.record("init_from"); init && flags.resume.empty()) {
+    std::string path = joinPath(dc.baseDir, init->str("path"));
+    std::vector<std::string> only;
+    if (const Json *list = init->find("only"))
+      for (const Json &p : list->items)
+        only.push_back(p.text);
+    std::vector<LoadedTensor> tensors;
+    std::map<std::string, std::string> meta;
+    LoadedMap byName = readTensors(path, tensors, meta, "init_from: ");
+    int loaded = 0;
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const SlotDesc &sl = step.args[i];
+      if (sl.role != SlotDesc::Param)
+        continue;
+      bool wanted = only.empty() || std::any_of(only.begin(), only.end(), [&](auto &p) {
+                      return fnmatch(p.c_str(), sl.name.c_str(), 0) == 0;
+                    });
+      if (!wanted)
+        continue;
+      auto it = byName.find(sl.name);
+      if (it == byName.end()) {
+        if (!only.empty())
+          fail("init_from: '" + path + "' has no parameter '" + sl.name + "'");
+        continue;
+      }
+      const LoadedTensor &t = *it->second;
+      if (t.dtype != DType::F32 || t.shape != sl.shape)
+        fail("init_from: '" + path + "': parameter '" + sl.name +
+             "' has another shape or type than the model's (f32)");
+      loadSlot(i, t);
+      ++loaded;
+    }
+    if (loaded == 0)
+      fail("init_from: '" + path + "' holds none of the model's parameters");
+  }
+
+  Metrics val;
+  int64_t epochsRun = firstEpoch, bestEpoch = -1, badEpochs = 0;
+  double bestValue = 0;
+  std::vector<std::vector<char>> bestCopy(step.args.size());
+  if (stopping)
+    for (size_t i = 0; i < step.args.size(); ++i)
+      bestCopy[i].resize(step.args[i].bytes());
+
+  // Metrics for plotting: one JSON object per line, flushed each epoch.
+  std::FILE *metrics = nullptr;
+  int64_t logEvery = std::max<int64_t>(1, int64_t(train.number("log_every", 50)));
+  if (!flags.metrics.empty() && !(metrics = std::fopen(flags.metrics.c_str(), "a")))
+    fail("--metrics: cannot open '" + flags.metrics + "': " + std::strerror(errno));
+
+  std::vector<float> xf(batch * sampleElems);
+  int64_t steps = batcher.numBatches();
+  for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
+    batcher.startEpoch(epoch);
+    double lossSum = 0;
+    auto e0 = std::chrono::steady_clock::now();
+    for (int64_t s = 0; s < steps; ++s) {
+      batcher.next(rawX.data(), labels.data());
+      if (trainSet.isU8)
+        for (int64_t j = 0; j < batch * sampleElems; ++j)
+          xf[j] = rawX[j] * (1.0f / 255.0f);
+      stepCounter += 1;
+      int64_t key = int64_t(splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
+      std::vector<void *> ptrs;
+      for (size_t i = 0; i < step.args.size(); ++i) {
+        const SlotDesc &sl = step.args[i];
+        if (sl.role == SlotDesc::Input)
+          ptrs.push_back(trainSet.isU8 ? static_cast<void *>(xf.data()) : rawX.data());
+        else if (sl.role == SlotDesc::Labels)
+          ptrs.push_back(labels.data());
+        else if (sl.role == SlotDesc::Step)
+          ptrs.push_back(&stepCounter);
+        else if (sl.role == SlotDesc::Rng)
+          ptrs.push_back(reinterpret_cast<void *>(key));
+        else
+          ptrs.push_back(args[cur].ptrs[i]);
+      }
+      for (void *p : resultPtrs[cur])
+        ptrs.push_back(p);
+      std::vector<void *> packed;
+      for (void *&p : ptrs)
+        packed.push_back(&p);
+      stepFn(packed.data());
+      float loss = *static_cast<float *>(resultPtrs[cur][lossResult]);
+      if (!std::isfinite(loss))
+        fail("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+             std::to_string(int64_t(stepCounter)) + " (epoch " + std::to_string(epoch + 1) +
+             "); lower the learning rate. " +
+             (lastSaved.empty() ? std::string("No checkpoint was written.")
+                                : "The last good checkpoint is " + lastSaved + "."));
+      lossSum += loss;
+      if (metrics && int64_t(stepCounter) % logEvery == 0)
+        std::fprintf(metrics, "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.6f}\n",
+                     (long long)stepCounter, (long long)epoch + 1, loss);
+      if (interrupted) {
+        // Ctrl-C: finish the step, keep what was learned, leave cleanly.
+        cur = 1 - cur;
+        std::string path = savePath.empty() ? model.model + ".interrupted.safetensors" : savePath;
+        saveCheckpoint(path, epoch);
+        std::fflush(stdout);
+        std::fprintf(stderr,
+                     "\n%s: interrupted at step %lld (epoch %lld); saved %s (resume with "
+                     "--resume %s: the interrupted epoch is run again)\n",
+                     toolName.c_str(), (long long)stepCounter, (long long)epoch + 1, path.c_str(),
+                     path.c_str());
+        if (metrics)
+          std::fclose(metrics);
+        return 130;
+      }
+      cur = 1 - cur;
+      if (tty && (s % 50 == 0 || s + 1 == steps)) {
+        double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        std::printf("\repoch %lld/%lld  step %lld/%lld  loss %.4f  %.0f samples/s   ",
+                    (long long)epoch + 1, (long long)epochs, (long long)s + 1, (long long)steps,
+                    lossSum / (s + 1), (s + 1) * batch / std::max(el, 1e-9));
+        std::fflush(stdout);
+      }
+    }
+    double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+    trainSeconds += el;
+    samples += steps * batch;
+    lastLoss = lossSum / steps;
+    epochsRun = epoch + 1;
+    if (valSet.size > 0)
+      val = evaluateOn(valSet, args[cur]);
+    if (metrics) {
+      std::fprintf(metrics, "{\"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f",
+                   (long long)epoch + 1, (long long)stepCounter, lastLoss);
+      if (valSet.size > 0)
+        std::fprintf(metrics, ", \"val_loss\": %.6f", val.loss);
+      if (val.acc >= 0)
+        std::fprintf(metrics, ", \"val_acc\": %.4f", val.acc);
+      std::fprintf(metrics, "}\n");
+      std::fflush(metrics);
+    }
+    bool stop = false;
+    if (stopping) {
+      // Lower is better for every watched value.
+      std::string metric = stopping->str("metric");
+      double value = metric == "val_acc" ? -val.acc : metric == "train_loss" ? lastLoss : val.loss;
+      if (bestEpoch < 0 || value < bestValue - stopping->number("min_delta")) {
+        bestValue = value;
+        bestEpoch = epoch;
+        badEpochs = 0;
+        for (size_t i = 0; i < step.args.size(); ++i)
+          if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
+            std::memcpy(bestCopy[i].data(), args[cur].ptrs[i], step.args[i].bytes());
+      } else if (++badEpochs >= int64_t(stopping->number("patience", 3))) {
+        stop = true;
+        // Back to the best weights, in both arenas.
+        for (size_t i = 0; i < step.args.size(); ++i)
+          if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
+            for (int k = 0; k < 2; ++k)
+              std::memcpy(args[k].ptrs[i], bestCopy[i].data(), step.args[i].bytes());
+      }
+    }
+    if (!savePath.empty() && (stop || (epoch + 1) % every == 0 || epoch + 1 == epochs))
+      saveCheckpoint(savePath, epoch + 1);
+    if (stop) {
+      if (tty)
+        std::printf("\r");
+      std::printf("epoch %lld/%lld  train loss %.4f  val loss %.4f", (long long)epoch + 1,
+                  (long long)epochs, lastLoss, val.loss);
+      if (val.acc >= 0)
+        std::printf("  val acc %.4f", val.acc);
+      std::printf("\nearly stopping: no improvement of %s for %lld epochs; restored the "
+                  "weights of epoch %lld\n",
+                  stopping->str("metric").c_str(), (long long)badEpochs, (long long)bestEpoch + 1);
+      break;
+    }
+    // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
+    bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
+    if (show)
+      testAcc = runEval(args[cur]);
+    if (tty)
+      std::printf("\r");
+    if (!show)
+      continue;
+    std::printf("epoch %lld/%lld  train loss %.4f", (long long)epoch + 1, (long long)epochs,
+                lastLoss);
+    if (valSet.size > 0)
+      std::printf("  val loss %.4f", val.loss);
+    if (val.acc >= 0)
+      std::printf("  val acc %.4f", val.acc);
+    if (testAcc >= 0)
+      std::printf("  test acc %.4f", testAcc);
+    std::printf("  %.0f samples/s  %.1fs\n", steps * batch / el, el);
+    std::fflush(stdout);
+  }
+  if (metrics)
+    std::fclose(metrics);
+  // Of the final (or restored best) weights.
+  testAcc = runEval(args[cur]);
+  if (valSet.size > 0)
+    val = evaluateOn(valSet, args[cur]);
+  if (bestEpoch < 0)
+    bestEpoch = epochsRun - 1;
+  if (flags.json)
+    std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
+                "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "
+                "\"val_loss\": %.6f, \"val_acc\": %.4f, \"best_epoch\": %lld, "
+                "\"compile_s\": %.3f}\n",
+                model.model.c_str(), (long long)batch, (long long)epochsRun,
+                samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, val.loss, val.acc,
+                (long long)bestEpoch + 1, compileSeconds);
+  std::fflush(stdout);
+  return 0;
+}
+
+} // namespace nnc::runtime
