@@ -6,9 +6,9 @@
 // accepted but that does not verify is a front-end bug (Sema let through what MLIRGen cannot
 // express), so the target stops there as on a crash.
 //
-// The input is added to the SourceMgr under a fixed name before loading, as nnc does, so the
-// front end never reads it from disk; imports resolve relative to an empty scratch folder
-// (the working directory is moved there), so they fail unless absolute.
+// The input is added to the SourceMgr before loading, as nnc does, so the front end never reads
+// it from disk; it is named as a file in an empty scratch folder, so relative imports resolve
+// there and fail.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,13 +30,6 @@
 
 using namespace nnc;
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  std::string dir = nnc::fuzz::scratchPath("");
-  if (chdir(dir.c_str()) != 0)
-    nnc::fuzz::bug("cannot enter the scratch folder " + dir);
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   // nnc refuses a file with a NUL byte before the front end sees it.
@@ -55,9 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   });
 
   llvm::SourceMgr srcMgr;
-  srcMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.nn"), llvm::SMLoc());
+  static const std::string path = nnc::fuzz::scratchPath("fuzz.nn");
+  srcMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, path), llvm::SMLoc());
   Frontend fe(srcMgr, &ctx, FrontendOptions());
-  if (mlir::failed(fe.load("fuzz.nn")))
+  if (mlir::failed(fe.load(path)))
     return 0;
   mlir::FailureOr<Program> prog = fe.check();
   if (mlir::failed(prog))

@@ -38,6 +38,8 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <optional>
+
 using namespace nnc;
 namespace cl = llvm::cl;
 
@@ -148,15 +150,15 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
   llvm::SourceMgr srcMgr;
   srcMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
 
-  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
+  // Two slots, not a base-class pointer: the handlers' destructors are not virtual, so deleting
+  // a verifier through a SourceMgrDiagnosticHandler pointer is undefined (ASan reported it).
+  std::optional<mlir::SourceMgrDiagnosticVerifierHandler> verifierHandler;
+  std::optional<mlir::SourceMgrDiagnosticHandler> handler;
   mlir::SourceMgrDiagnosticVerifierHandler *verifier = nullptr;
-  if (verifyDiagnostics) {
-    auto v = std::make_unique<mlir::SourceMgrDiagnosticVerifierHandler>(srcMgr, &ctx);
-    verifier = v.get();
-    handler = std::move(v);
-  } else {
-    handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(srcMgr, &ctx);
-  }
+  if (verifyDiagnostics)
+    verifier = &verifierHandler.emplace(srcMgr, &ctx);
+  else
+    handler.emplace(srcMgr, &ctx);
 
   FrontendOptions opts;
   opts.batch = batch;

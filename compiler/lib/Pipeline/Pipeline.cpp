@@ -257,7 +257,11 @@ FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
   ExecutionEngineOptions eo;
   // `NNC_PERF=1 perf record -k 1 ...; perf inject --jit` names the JIT's functions.
   eo.enablePerfNotificationListener = getenv("NNC_PERF") != nullptr;
-  eo.transformer = makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0, host.get());
+  // `transformer` is a function_ref: the std::function it refers to must outlive create()
+  // (a temporary here was a stack-use-after-scope under ASan).
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(opts.optLevel, /*sizeLevel=*/0, host.get());
+  eo.transformer = transformer;
   eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, eo);
   if (!engine) {
