@@ -298,10 +298,11 @@ Value randomBits(OpBuilder &b, Location loc, Value key, int64_t stream, Value li
 /// Convolutions without groups as matrix products over an im2col buffer:
 ///   cols[n, (c, kh, kw), (oh, ow)] = xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]
 ///   forward:  y[n, o, p]  = Σ_k w[o, k] · cols[n, k, p]
-///   filter:   dw[o, k]    = Σ_{n, p} g[n, o, p] · cols[n, k, p]
+///   filter:   dw[o, k]    = Σ_{n, p} g[n, o, p] · colsT[n, p, k]   (columns transposed)
 ///   input:    dcols[n, k, p] = Σ_o w[o, k] · g[n, o, p], then col2im (a strided add per
 ///             kernel offset)
-/// so that every inner loop runs along p = (oh, ow), contiguous and long, as the matmuls do.
+/// so that every product has its output's innermost dimension contiguous in one operand, which
+/// the register blocking reads as vectors (p = (oh, ow) twice, k for the filter gradient).
 LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
                               ArrayRef<int64_t> p, ArrayRef<int64_t> d,
                               SmallVectorImpl<Value> &results) {
@@ -349,12 +350,19 @@ LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
   }
   Value g2 = L.reshape(op->getOperand(isFilter ? 1 : 0), y2t);
   if (isFilter) {
-    Value cols = im2col(op->getOperand(0));
-    // (o, k, n, p): dw[o, k] += g[n, o, p] * cols[n, k, p]
+    // The columns transposed, colsT[n, p, k], so that dw's rows are contiguous in them.
+    Value xp = L.pad2d(op->getOperand(0), p, 0.0);
+    RankedTensorType t6 = RankedTensorType::get({n, oh, ow, c, kh, kw}, et);
+    // (n, oh, ow, c, kh, kw) -> xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]
+    AffineMap im = AffineMap::get(6, 0, {dim(0), dim(3), dim(1) * s[0] + dim(4) * d[0], dim(2) * s[1] + dim(5) * d[1]}, L.ctx());
+    Value colsT = L.reshape(L.generic(t6, {xp}, {im}, L.identity(6), L.parallel(6), L.empty(t6),
+                                      [](OpBuilder &, Location, ValueRange a) { return a[0]; }),
+                            RankedTensorType::get({n, pp, k}, et));
+    // (o, k, n, p): dw[o, k] += g[n, o, p] * colsT[n, p, k]
     AffineMap gm = AffineMap::get(4, 0, {dim(2), dim(0), dim(3)}, L.ctx());
-    AffineMap cm = AffineMap::get(4, 0, {dim(2), dim(1), dim(3)}, L.ctx());
+    AffineMap cm = AffineMap::get(4, 0, {dim(2), dim(3), dim(1)}, L.ctx());
     AffineMap wm = AffineMap::get(4, 0, {dim(0), dim(1)}, L.ctx());
-    Value dw = L.generic(w2t, {g2, cols}, {gm, cm}, wm,
+    Value dw = L.generic(w2t, {g2, colsT}, {gm, cm}, wm,
                          {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
                           IteratorType::reduction},
                          L.zeros(w2t), mac);
@@ -463,24 +471,28 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
                              }));
   }
   if (auto mm = dyn_cast<nn::MatmulOp>(op)) {
-    // C[m, n] += A[m, k] * B[k, n], transposes as other maps. The loop order keeps the
-    // innermost loop contiguous: (m, k, n) runs along a row of B and C; with B transposed,
-    // (m, n, k) is a dot product along rows of A and B (a reduction, vectorized thanks to
-    // reassociation).
-    bool dot = mm.getTransposeB() && !mm.getTransposeA();
-    AffineExpr m = b.getAffineDimExpr(0), k = b.getAffineDimExpr(dot ? 2 : 1),
-               n = b.getAffineDimExpr(dot ? 1 : 2);
+    // C[m, n] += A[m, k] * B[k, n], a transposed A as another map, in the loop order
+    // (m, k, n): the innermost loop runs along rows of B and C, which the register blocking
+    // (nnc-vectorize-contractions) reads as whole vectors. A transposed B (the input
+    // gradient dY · Wᵀ) would leave no operand contiguous along n, so it is transposed
+    // into a buffer first: K · N moves against M · N · K multiply-adds.
+    Value lhs = mm.getLhs(), rhs = mm.getRhs();
+    if (mm.getTransposeB()) {
+      RankedTensorType bt = L.type(rhs);
+      RankedTensorType t = bt.clone({bt.getDimSize(1), bt.getDimSize(0)});
+      AffineMap swap = AffineMap::get(2, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(0)}, L.ctx());
+      rhs = L.generic(t, {rhs}, {swap}, L.identity(2), L.parallel(2), L.empty(t),
+                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    }
+    AffineExpr m = b.getAffineDimExpr(0), k = b.getAffineDimExpr(1), n = b.getAffineDimExpr(2);
     AffineMap a = AffineMap::get(3, 0, mm.getTransposeA() ? ArrayRef<AffineExpr>{k, m}
                                                           : ArrayRef<AffineExpr>{m, k}, L.ctx());
-    AffineMap bm = AffineMap::get(3, 0, mm.getTransposeB() ? ArrayRef<AffineExpr>{n, k}
-                                                           : ArrayRef<AffineExpr>{k, n}, L.ctx());
+    AffineMap bm = AffineMap::get(3, 0, {k, n}, L.ctx());
     AffineMap c = AffineMap::get(3, 0, {m, n}, L.ctx());
     SmallVector<IteratorType> iters = {IteratorType::parallel, IteratorType::reduction,
                                        IteratorType::parallel};
-    if (dot)
-      std::swap(iters[1], iters[2]);
-    return ret(L.generic(resultType(), op->getOperands(), {a, bm}, c, iters,
-                         L.zeros(resultType()), [&](OpBuilder &nb, Location nl, ValueRange v) {
+    return ret(L.generic(resultType(), {lhs, rhs}, {a, bm}, c, iters, L.zeros(resultType()),
+                         [&](OpBuilder &nb, Location nl, ValueRange v) {
                            Value p = arith::MulFOp::create(nb, nl, v[0], v[1]);
                            return arith::AddFOp::create(nb, nl, v[2], p).getResult();
                          }));

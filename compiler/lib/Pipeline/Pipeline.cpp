@@ -3,11 +3,13 @@
 // The stages after MLIRGen, in order:
 //   nn-autodiff, nn-optimizer          the training step, still in the nn dialect
 //   inline, symbol-dce                 one function per entry point, nothing else
-//   convert-nn-to-linalg, canonicalize, cse, elementwise fusion
+//   convert-nn-to-linalg, canonicalize, cse
+//   nnc-fuse-elementwise               fusion that computes nothing twice
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-results-to-out-params       results become caller-provided buffers
 //   buffer deallocation                temporaries are freed
-//   linalg to loops, math to libm, scf/cf/arith/memref/func to LLVM (bare pointers)
+//   nnc-vectorize-contractions         register blocks for the host's vector width
+//   linalg to loops, vector/math/scf/cf/arith/memref/func to LLVM (bare pointers)
 // Then the ExecutionEngine compiles the LLVM dialect at O3 for the host CPU.
 //
 // The textual pipelines are parsed with parsePassPipeline, so every stage can be run by
@@ -32,7 +34,9 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
@@ -148,6 +152,15 @@ static Signature signatureOf(func::FuncOp f) {
   return sig;
 }
 
+VectorTarget nnc::hostVectorTarget() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return {512, 32};
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return {256, 16};
+  return {128, 16};
+}
+
 FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions &opts) {
   auto modelName = module->getAttrOfType<StringAttr>("nn.model");
   if (!modelName)
@@ -196,7 +209,7 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   if (failed(runPipeline(
           module,
           "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
-          "func.func(linalg-fuse-elementwise-ops), canonicalize,"
+          "func.func(nnc-fuse-elementwise), canonicalize,"
           "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
@@ -219,13 +232,19 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
     copy.erase();
   });
+  VectorTarget target = opts.target ? *opts.target : hostVectorTarget();
   if (failed(runPipeline(
           module,
-          "builtin.module(func.func(convert-linalg-to-loops), convert-math-to-libm,"
-          "expand-strided-metadata, lower-affine, convert-scf-to-cf, finalize-memref-to-llvm,"
-          "convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm,"
-          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
-          "reconcile-unrealized-casts)")))
+          llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "
+                        "registers={1}}, convert-linalg-to-loops), canonicalize, cse,"
+                        "convert-vector-to-scf{{full-unroll=true}, convert-math-to-libm,"
+                        "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
+                        "convert-vector-to-llvm, finalize-memref-to-llvm,"
+                        "convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm,"
+                        "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
+                        "convert-ub-to-llvm, reconcile-unrealized-casts)",
+                        target.vectorBits, target.registers)
+              .str())))
     return failure();
   return sigs;
 }

@@ -19,6 +19,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,19 @@ struct Signature {
   std::vector<Slot> args, results;
 };
 
+/// What the register blocking is sized for.
+struct VectorTarget {
+  int64_t vectorBits; // 512 for AVX-512, 256 for AVX2, 128 for SSE; 0 leaves loops scalar
+  int64_t registers;  // vector registers
+};
+
+/// The host CPU's vector width and register count.
+VectorTarget hostVectorTarget();
+
 struct CompileOptions {
   int optLevel = 3;
+  /// The vector target of the register blocking (default: the host's).
+  std::optional<VectorTarget> target;
   /// Keep the nn-level IR after autodiff and the optimizer (for --emit).
   bool stopAfterTrainingStep = false;
 };

@@ -48,4 +48,49 @@ def NNOptimizer : Pass<"nn-optimizer", "mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuses producers into their elementwise and reduction consumers";
+  let description = [{
+    Upstream elementwise fusion of `linalg.generic` on tensors (and the reshapes
+    between them), restricted to fusions that compute nothing twice: a single-use
+    producer fuses into its consumer only when the consumer reads it through a
+    permutation of all its loops, i.e. each element once. Chains of elementwise
+    ops, an elementwise op into a reduction over it (softmax, the loss, batch-norm
+    statistics) and the optimizer's per-parameter arithmetic fuse; a producer of a
+    matrix product's operand does not (it would run once per row or column of the
+    other operand, and the transposed operand written for the register blocking
+    would be read strided again).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::FuncOp"> {
+  let summary = "Register-tiles and vectorizes the contractions (matmuls, convolutions)";
+  let description = [{
+    Every `linalg.generic` on buffers that is a contraction (a multiply-add body
+    whose maps are projected permutations: matrix products, the im2col
+    convolutions and their gradients) and whose output's innermost dimension
+    is contiguous in one operand is tiled into a register block: `TN` elements
+    along that dimension (one or two vector registers), `TM` along a dimension
+    of the other operand, one along the reduction, which becomes the innermost
+    loop. The block is vectorized into a `vector.contract`; the accumulator is
+    hoisted out of the reduction loop and the contraction is lowered to outer
+    products, i.e. one broadcast and `TN / lanes` FMAs per element of the other
+    operand. Sizes come from `vector-bits` and `registers`; a dimension that
+    the vector width does not divide is split, the remainder handled the same
+    way with a narrower block. Other contractions are left to the loop
+    lowering.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "The width of a vector register in bits (0: do nothing)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"32",
+           "The number of vector registers">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // NNC_TRANSFORMS_PASSES_TD

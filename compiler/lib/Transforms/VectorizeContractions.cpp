@@ -1,0 +1,367 @@
+//===- VectorizeContractions.cpp - Register blocks for the contractions ---===//
+//
+// `nnc-vectorize-contractions` turns each contraction on buffers into a register-blocked
+// kernel (the schedule of ../shared/codegen-experiment, in C++ and scoped to the
+// contractions so that the rest of the step is untouched):
+//
+//   for the block's dims (TM × TN):            scf.for over every other dimension
+//     acc = C[m : m+TM, n : n+TN]              hoisted out of the reduction loops
+//     for k:                                   the innermost loop
+//       acc += A[m : m+TM, k] ⊗ B[k, n : n+TN] TM broadcasts, TM · TN / lanes FMAs
+//     C[...] = acc
+//
+// `n` is the output's innermost dimension and must be innermost in one operand too (B,
+// read as whole vectors); `m` is a dimension of the other operand (A, read as scalars).
+// When the vector width does not divide `n`, the op is split along `n` and the remainder
+// gets a narrower block. A contraction whose output is not contiguous in either operand
+// (a product with a transposed right-hand side) is left to the loop lowering; the nn to
+// linalg lowering avoids producing those.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONS
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// How a contraction maps onto the register block.
+struct Structure {
+  unsigned vecDim;   // n: innermost in the output and in the vector operand
+  unsigned bcastDim; // m: from the other operand, broadcast element by element
+  unsigned kDim;     // the reduction dimension of the innermost loop
+};
+
+std::optional<unsigned> innermostDim(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+/// The position of `dim` among `map`'s results, or -1.
+int64_t positionIn(AffineMap map, unsigned dim) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == dim)
+      return int64_t(i);
+  return -1;
+}
+
+std::optional<Structure> analyze(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outType || !isa<Float32Type, Float64Type>(outType.getElementType()) ||
+      !outType.hasStaticShape())
+    return std::nullopt;
+  if (!linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap lhs = maps[0], rhs = maps[1], out = maps[2];
+  std::optional<unsigned> d = innermostDim(out);
+  if (!d)
+    return std::nullopt;
+  // The vector operand reads whole vectors along d; the other one supplies the scalars.
+  AffineMap vecMap;
+  ArrayRef<unsigned> bcastCandidates;
+  if (llvm::is_contained(dims->n, *d) && innermostDim(rhs) == d) {
+    vecMap = rhs;
+    bcastCandidates = dims->m;
+  } else if (llvm::is_contained(dims->m, *d) && innermostDim(lhs) == d) {
+    vecMap = lhs;
+    bcastCandidates = dims->n;
+  } else {
+    return std::nullopt;
+  }
+  Structure s;
+  s.vecDim = *d;
+  // m: the broadcast dimension nearest the output's innermost one; k: the reduction
+  // dimension nearest the vector operand's innermost one (the shortest stride).
+  int64_t best = -1;
+  for (unsigned c : bcastCandidates)
+    if (int64_t p = positionIn(out, c); p > best) {
+      best = p;
+      s.bcastDim = c;
+    }
+  best = -1;
+  for (unsigned c : dims->k)
+    if (int64_t p = positionIn(vecMap, c); p > best) {
+      best = p;
+      s.kDim = c;
+    }
+  if (best < 0)
+    return std::nullopt;
+  return s;
+}
+
+/// The largest divisor of `n` that is at most `cap`.
+int64_t largestDivisor(int64_t n, int64_t cap) {
+  for (int64_t t = std::min(n, cap); t > 1; --t)
+    if (n % t == 0)
+      return t;
+  return 1;
+}
+
+/// Rebuilds `op` over only the loops `kept`, in that order (the others must have extent 1):
+/// rank-reducing subviews of its operands and maps without the dropped dimensions.
+FailureOr<linalg::GenericOp> keepOnly(RewriterBase &rewriter, linalg::GenericOp op,
+                                      ArrayRef<unsigned> kept) {
+  MLIRContext *ctx = op.getContext();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<AffineExpr> replacement;
+  SmallVector<utils::IteratorType> iterators;
+  for (unsigned d : kept)
+    iterators.push_back(op.getIteratorTypesArray()[d]);
+  for (unsigned i = 0; i < ranges.size(); ++i) {
+    const unsigned *pos = llvm::find(kept, i);
+    if (pos != kept.end())
+      replacement.push_back(getAffineDimExpr(pos - kept.begin(), ctx));
+    else if (ranges[i] == 1)
+      replacement.push_back(getAffineConstantExpr(0, ctx));
+    else
+      return failure();
+  }
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = cast<MemRefType>(operand.get().getType());
+    AffineMap map = op.getMatchingIndexingMap(&operand).replaceDimsAndSymbols(
+        replacement, {}, iterators.size(), 0);
+    SmallVector<AffineExpr> results;
+    SmallVector<int64_t> shape;
+    for (auto [j, e] : llvm::enumerate(map.getResults())) {
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (c && c.getValue() == 0 && type.getDimSize(j) == 1)
+        continue;
+      if (isa<AffineConstantExpr>(e))
+        return failure();
+      results.push_back(e);
+      shape.push_back(type.getDimSize(j));
+    }
+    maps.push_back(AffineMap::get(iterators.size(), 0, results, ctx));
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
+    for (int64_t d : type.getShape())
+      sizes.push_back(rewriter.getIndexAttr(d));
+    auto reducedType = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets,
+                                                                     sizes, strides);
+    operands.push_back(memref::SubViewOp::create(rewriter, loc, cast<MemRefType>(reducedType),
+                                                 operand.get(), offsets, sizes, strides));
+  }
+  unsigned numInputs = op.getNumDpsInputs();
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange(operands).take_front(numInputs),
+      ValueRange(operands).drop_front(numInputs), maps, iterators);
+  rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(), generic.getRegion().end());
+  return generic;
+}
+
+/// Moves the accumulator's read and write out of every loop whose induction variable they
+/// do not use (the reduction loops), so that it lives in registers. Upstream's
+/// hoistRedundantVectorTransfers gives up on any buffer that has a view anywhere (a reshape
+/// of the output after the product, say); inside a register block's nest, though, only the
+/// block's own read and write touch the output buffer, so the pair can move.
+void hoistAccumulator(RewriterBase &rewriter, Operation *&nest) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    nest->walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+    nest->walk([&](vector::TransferWriteOp write) {
+      auto loop = dyn_cast<scf::ForOp>(write->getParentOp());
+      if (!loop)
+        return WalkResult::advance();
+      vector::TransferReadOp read;
+      for (Operation &op : loop.getBody()->without_terminator())
+        if (auto r = dyn_cast<vector::TransferReadOp>(&op);
+            r && r.getBase() == write.getBase() && r.getIndices() == write.getIndices() &&
+            r.getVectorType() == write.getVectorType() &&
+            r.getPermutationMap() == write.getPermutationMap())
+          read = r;
+      if (!read || !read->isBeforeInBlock(write) ||
+          llvm::any_of(read->getOperands(),
+                       [&](Value v) { return !loop.isDefinedOutsideOfLoop(v); }))
+        return WalkResult::advance();
+      loop.moveOutOfLoop(read);
+      rewriter.moveOpAfter(write, loop);
+      FailureOr<LoopLikeOpInterface> replaced = loop.replaceWithAdditionalYields(
+          rewriter, read.getVector(), /*replaceInitOperandUsesInLoop=*/true,
+          [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+            return SmallVector<Value>{write.getVector()};
+          });
+      if (failed(replaced))
+        return WalkResult::interrupt();
+      write.getValueToStoreMutable().assign(replaced->getOperation()->getResults().back());
+      if (nest == loop.getOperation())
+        nest = replaced->getOperation();
+      changed = true;
+      return WalkResult::interrupt();
+    });
+  }
+}
+
+struct VectorizeContractionsPass
+    : nnc::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorBits <= 0)
+      return;
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    SmallVector<linalg::GenericOp> worklist;
+    func.walk([&](linalg::GenericOp op) {
+      if (analyze(op))
+        worklist.push_back(op);
+    });
+
+    SmallVector<Operation *> nests;
+    while (!worklist.empty()) {
+      linalg::GenericOp op = worklist.pop_back_val();
+      std::optional<Structure> s = analyze(op);
+      if (!s)
+        continue;
+      Type elem = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
+      int64_t lanes = std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t n = ranges[s->vecDim], m = ranges[s->bcastDim];
+
+      // A width the vector does not divide: the divisible part and the rest, each blocked.
+      if (n > lanes && n % lanes != 0) {
+        rewriter.setInsertionPoint(op);
+        auto [head, tail] = linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                                            s->vecDim, rewriter.getIndexAttr(n - n % lanes));
+        for (TilingInterface part : {head, tail})
+          if (auto g = dyn_cast_or_null<linalg::GenericOp>(part.getOperation()))
+            worklist.push_back(g);
+        continue;
+      }
+
+      int64_t tn = n % (2 * lanes) == 0 ? 2 * lanes : n % lanes == 0 ? lanes : n;
+      int64_t vregs = (tn + lanes - 1) / lanes;
+      // Accumulators, the vector operand's registers and a broadcast must fit; wider
+      // blocks than 8 × 2 vectors spilled in the experiment.
+      int64_t cap = std::max<int64_t>(1, (registers - vregs - 1) / vregs);
+      cap = std::min<int64_t>(cap, vregs > 1 ? 8 : 16);
+      int64_t tm = largestDivisor(m, cap);
+
+      SmallVector<OpFoldResult> sizes;
+      SmallVector<int64_t> interchange;
+      SmallVector<unsigned> reductions;
+      for (unsigned i = 0; i < ranges.size(); ++i) {
+        int64_t size = i == s->vecDim ? tn : i == s->bcastDim ? tm : 1;
+        sizes.push_back(rewriter.getIndexAttr(size));
+        if (op.getIteratorTypesArray()[i] == utils::IteratorType::reduction) {
+          if (i != s->kDim)
+            reductions.push_back(i);
+        } else {
+          interchange.push_back(i);
+        }
+      }
+      // The reductions run innermost, the block's own reduction last: the accumulator is
+      // loop-invariant there and stays in registers.
+      interchange.append(reductions.begin(), reductions.end());
+      interchange.push_back(s->kDim);
+
+      scf::SCFTilingOptions options;
+      options.setTileSizes(sizes);
+      options.setInterchange(interchange);
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled) || tiled->tiledOps.size() != 1)
+        continue;
+      rewriter.eraseOp(op);
+      auto block = cast<linalg::GenericOp>(tiled->tiledOps.front());
+
+      // Keep exactly the block's three dimensions, as the loops (m, k, n): the form whose
+      // vectorization the contraction patterns recognize.
+      SmallVector<unsigned> kept = {s->bcastDim, s->kDim, s->vecDim};
+      FailureOr<linalg::GenericOp> reduced = keepOnly(rewriter, block, kept);
+      if (failed(reduced)) {
+        block.emitError("internal error: a register block kept extra dimensions");
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(block);
+      block = *reduced;
+      rewriter.setInsertionPoint(block);
+      FailureOr<linalg::VectorizationResult> vec =
+          linalg::vectorize(rewriter, block, {}, {}, false, false, false,
+                            /*createNamedContraction=*/true);
+      if (failed(vec)) {
+        block.emitError("internal error: a register block did not vectorize");
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(block);
+      if (!tiled->loops.empty())
+        nests.push_back(tiled->loops.front());
+    }
+    if (nests.empty())
+      return;
+
+
+    auto apply = [&](function_ref<void(RewritePatternSet &)> populate) {
+      for (Operation *nest : nests) {
+        RewritePatternSet patterns(ctx);
+        populate(patterns);
+        vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+        vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+        (void)applyPatternsGreedily(nest, std::move(patterns));
+      }
+    };
+    // The vectorizer's broadcasting reads, multiply and multi_reduction become a
+    // vector.contract (the transfers are known in bounds first, by folding).
+    apply([](RewritePatternSet &patterns) {
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      vector::populateVectorReductionToContractPatterns(patterns);
+      vector::populateSinkVectorOpsPatterns(patterns);
+    });
+    // Subviews fold into the transfers' indices, so that the accumulator's reads and writes
+    // address the whole buffer and are invariant in the reduction loops: they are hoisted.
+    apply([](RewritePatternSet &patterns) { memref::populateFoldMemRefAliasOpPatterns(patterns); });
+    // The accumulator's read and write must see the same index values.
+    DominanceInfo dominance(func);
+    for (Operation *nest : nests)
+      eliminateCommonSubExpressions(rewriter, dominance, nest);
+    for (Operation *&nest : nests)
+      hoistAccumulator(rewriter, nest);
+    // The contraction becomes outer products (a broadcast and FMAs per element of A), then
+    // the transfers become plain vector loads and stores.
+    apply([](RewritePatternSet &patterns) {
+      vector::populateVectorContractLoweringPatterns(patterns,
+                                                     vector::VectorContractLowering::OuterProduct);
+      vector::populateVectorOuterProductLoweringPatterns(patterns);
+    });
+    apply([](RewritePatternSet &patterns) {
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+      vector::populateVectorBroadcastLoweringPatterns(patterns);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+    });
+  }
+};
+
+} // namespace
