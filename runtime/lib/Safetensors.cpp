@@ -150,6 +150,10 @@ std::string checkHeader(const Json &root, uint64_t dataSize, std::vector<LoadedT
       }
       continue;
     }
+    // The writer refuses an empty name, so the reader does too: a file it accepted must save
+    // back (found by fuzz/FuzzSafetensors.cpp).
+    if (name.empty())
+      return "a tensor has an empty name";
     std::string what = "tensor '" + name + "'";
     if (value.kind != Json::Object)
       return what + " is " + jsonKindName(value.kind) + ", expected an object";

@@ -416,6 +416,14 @@ TEST(SafetensorsErrors, MalformedJson) {
   EXPECT_THAT(headerError(dir, R"({"a":1)", 0), HasSubstr("expected ',' or '}' in an object"));
 }
 
+// Found by the fuzzer (fuzz/FuzzSafetensors.cpp): a tensor named "" loaded, but saving it back
+// was refused.
+TEST(SafetensorsErrors, EmptyTensorName) {
+  ScratchDir dir;
+  EXPECT_THAT(headerError(dir, R"({"":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8),
+              HasSubstr("a tensor has an empty name"));
+}
+
 TEST(SafetensorsErrors, WrongStructure) {
   ScratchDir dir;
   EXPECT_THAT(headerError(dir, R"({"a":[1]})", 0),
