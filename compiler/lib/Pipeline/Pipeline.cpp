@@ -5,6 +5,7 @@
 //   inline, symbol-dce                 one function per entry point, nothing else
 //   convert-nn-to-linalg, canonicalize, cse
 //   nnc-fuse-elementwise               fusion that computes nothing twice
+//   nnc-approximate-math               inline f32 tanh/exp/log (vectorizable)
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-results-to-out-params       results become caller-provided buffers
 //   buffer deallocation                temporaries are freed
@@ -209,7 +210,7 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   if (failed(runPipeline(
           module,
           "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
-          "func.func(nnc-fuse-elementwise), canonicalize,"
+          "func.func(nnc-fuse-elementwise, nnc-approximate-math), canonicalize,"
           "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
@@ -237,10 +238,10 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
           module,
           llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "
                         "registers={1}}, convert-linalg-to-loops), canonicalize, cse,"
-                        "convert-vector-to-scf{{full-unroll=true}, convert-math-to-libm,"
+                        "convert-vector-to-scf{{full-unroll=true}, convert-math-to-llvm, convert-math-to-libm,"
                         "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
                         "convert-vector-to-llvm, finalize-memref-to-llvm,"
-                        "convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm,"
+                        "convert-arith-to-llvm, convert-index-to-llvm,"
                         "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
                         "convert-ub-to-llvm, reconcile-unrealized-casts)",
                         target.vectorBits, target.registers)

@@ -65,6 +65,20 @@ def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Replaces f32 transcendental functions by inline polynomial approximations";
+  let description = [{
+    `math.tanh`, `math.exp`, `math.expm1`, `math.log`, `math.log1p`, `math.log2` and
+    `math.erf` on `f32` become MLIR's polynomial approximations (a few ulp),
+    plain arithmetic that LLVM vectorizes with the loop around it, instead of a
+    scalar libm call per element. The tanh and sigmoid of recurrent cells and the
+    exponentials of softmax spend most of their time there otherwise. `f64`
+    (gradient checks) keeps libm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes the contractions (matmuls, convolutions)";
   let description = [{
