@@ -12,6 +12,7 @@
 #include "nnc/Runtime/Trainer.h"
 #include "nnc/Runtime/Batches.h"
 #include "nnc/Runtime/Data.h"
+#include "nnc/Runtime/Npy.h"
 #include "nnc/Runtime/Random.h"
 #include "nnc/Runtime/Safetensors.h"
 
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include <fnmatch.h>
@@ -184,17 +186,32 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
       out.help = true;
       continue;
     }
+    if (name == "evaluate") {
+      out.evaluate = true;
+      continue;
+    }
     if (name == "json") {
       if (hasValue && value != "true" && value != "false" && value != "1" && value != "0")
         return "--json: expected true or false, found '" + value + "'";
       out.json = !hasValue || value == "true" || value == "1";
       continue;
     }
-    static const char *const withValue[] = {
-        "epochs", "batch",   "lr",      "limit",           "seed", "data", "save",
-        "resume", "metrics", "threads", "checkpoint-every"};
-    if (std::none_of(std::begin(withValue), std::end(withValue),
-                     [&](const char *n) { return name == n; }))
+    // The options with a value: text, integers, and --lr and --threads.
+    using TF = TrainerFlags;
+    static const std::pair<const char *, std::string TF::*> texts[] = {
+        {"data", &TF::data},       {"save", &TF::save},      {"resume", &TF::resume},
+        {"metrics", &TF::metrics}, {"plot", &TF::plot},      {"predict", &TF::predict},
+        {"out", &TF::out},         {"weights", &TF::weights}};
+    static const std::pair<const char *, int64_t TF::*> integers[] = {
+        {"epochs", &TF::epochs},
+        {"batch", &TF::batch},
+        {"limit", &TF::limit},
+        {"seed", &TF::seed},
+        {"checkpoint-every", &TF::checkpointEvery}};
+    auto named = [&](const auto &entry) { return name == entry.first; };
+    const auto *text = std::find_if(std::begin(texts), std::end(texts), named);
+    const auto *num = std::find_if(std::begin(integers), std::end(integers), named);
+    if (text == std::end(texts) && num == std::end(integers) && name != "lr" && name != "threads")
       return "unknown option '" + a + "' (see --help)";
     if (!hasValue) {
       if (i + 1 >= argc)
@@ -202,34 +219,21 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
       value = argv[++i];
     }
     std::string err;
-    if (name == "epochs")
-      err = integer(name, value, out.epochs);
-    else if (name == "batch")
-      err = integer(name, value, out.batch);
-    else if (name == "limit")
-      err = integer(name, value, out.limit);
-    else if (name == "seed")
-      err = integer(name, value, out.seed);
-    else if (name == "checkpoint-every")
-      err = integer(name, value, out.checkpointEvery);
-    else if (name == "threads") {
+    if (text != std::end(texts)) {
+      out.*(text->second) = value;
+    } else if (num != std::end(integers)) {
+      err = integer(name, value, out.*(num->second));
+    } else if (name == "threads") {
       int64_t t = 0;
       if (!integer(name, value, t).empty() || t < 1)
         return "--threads: expected a positive number, found '" + value + "'";
       out.threads = int(t);
-    } else if (name == "lr") {
+    } else {
       char *end = nullptr;
       out.lr = std::strtod(value.c_str(), &end);
       if (value.empty() || *end)
         err = "--lr: expected a number, found '" + value + "'";
-    } else if (name == "data")
-      out.data = value;
-    else if (name == "save")
-      out.save = value;
-    else if (name == "resume")
-      out.resume = value;
-    else if (name == "metrics")
-      out.metrics = value;
+    }
     if (!err.empty())
       return err;
   }
@@ -264,6 +268,13 @@ std::string trainerHelp(const std::string &tool, const std::string &overview, bo
          "  --metrics <file.jsonl>  Append a JSON line per logged step (every 'log_every' steps, "
          "default 50) and per epoch to <file.jsonl>\n"
          "  --json                  Print one final JSON line with the results\n"
+         "  --plot <file.svg>       Draw the loss and accuracy per epoch into <file.svg>\n"
+         "  --evaluate              Evaluate the --weights on the test set (loss, accuracy) "
+         "instead of training\n"
+         "  --predict <in.npy>      Write the outputs (a classifier's probabilities) for the "
+         "samples of <in.npy> to --out instead of training\n"
+         "  --out <file.npy>        Where --predict writes\n"
+         "  --weights <file>        The checkpoint (--save) that --evaluate and --predict use\n"
          "  --threads <n>           Threads (only 1 so far)\n"
          "  --help                  Print this help\n";
 }
@@ -315,6 +326,175 @@ bool isWeight(const SlotDesc &s) {
 
 std::string slotKey(const SlotDesc &s) { return s.name + "#" + std::to_string(int(s.role)); }
 
+/// `--predict`: the evaluation function over the samples of an .npy file (f32, f64 or u8
+/// images, scaled to [0, 1] as in training), batch by batch, the last one padded; writes the
+/// outputs ([N, C] f32), as probabilities (softmax) for a classifier.
+int predict(const std::string &inPath, const std::string &outPath, int64_t batch,
+            int64_t sampleElems, bool classifier, int64_t cols,
+            const std::function<void(void *, void *)> &run) {
+  NpyArray in;
+  std::string err = readNpy(inPath, in);
+  if (!err.empty())
+    fail("--predict: " + err);
+  int64_t n = in.shape.empty() ? 0 : in.shape[0];
+  if (n == 0 || in.numel() != n * sampleElems)
+    fail("--predict: " + inPath + ": expected samples of " + std::to_string(sampleElems) +
+         " values each ([N, ...] with the model's input shape), found " +
+         std::to_string(in.numel()) + " values in " + std::to_string(n) + " rows");
+  std::vector<double> x = in.toDoubles();
+  double scale = in.dtype == "|u1" ? 1.0 / 255.0 : 1.0;
+  std::vector<float> xf(batch * sampleElems), out(batch * cols);
+  std::vector<double> result;
+  result.reserve(n * cols);
+  for (int64_t first = 0; first < n; first += batch) {
+    int64_t rows = std::min(batch, n - first);
+    std::fill(xf.begin(), xf.end(), 0.0f);
+    for (int64_t j = 0; j < rows * sampleElems; ++j)
+      xf[j] = float(x[first * sampleElems + j] * scale);
+    run(xf.data(), out.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = out.data() + r * cols;
+      if (!classifier) {
+        result.insert(result.end(), row, row + cols);
+        continue;
+      }
+      float top = *std::max_element(row, row + cols);
+      double sum = 0;
+      for (int64_t c = 0; c < cols; ++c)
+        sum += std::exp(double(row[c]) - top);
+      for (int64_t c = 0; c < cols; ++c)
+        result.push_back(std::exp(double(row[c]) - top) / sum);
+    }
+  }
+  err = writeNpy(outPath, NpyArray::fromDoubles("<f4", {n, cols}, result));
+  if (!err.empty())
+    fail("--out: " + err);
+  std::printf("wrote %s of %lld samples to %s\n", classifier ? "the probabilities" : "the outputs",
+              (long long)n, outPath.c_str());
+  return 0;
+}
+
+/// One epoch's values for --plot; negative means absent.
+struct EpochPoint {
+  int64_t epoch;
+  double trainLoss, valLoss, valAcc, testAcc;
+};
+
+/// `--plot`: the loss (training, validation) and accuracy (validation, test) curves per
+/// epoch as a self-contained SVG, one panel each (the accuracy panel only for classifiers).
+std::string writePlot(const std::string &path, const std::string &modelName,
+                      const std::vector<EpochPoint> &points) {
+  struct Series {
+    const char *name, *color;
+    double EpochPoint::*field;
+  };
+  const Series lossSeries[] = {{"train_loss", "#1f77b4", &EpochPoint::trainLoss},
+                               {"val_loss", "#ff7f0e", &EpochPoint::valLoss}};
+  const Series accSeries[] = {{"val_acc", "#2ca02c", &EpochPoint::valAcc},
+                              {"test_acc", "#d62728", &EpochPoint::testAcc}};
+  auto present = [&](const Series &se) {
+    return std::any_of(points.begin(), points.end(),
+                       [&](const EpochPoint &p) { return p.*se.field >= 0; });
+  };
+  bool accPanel = present(accSeries[0]) || present(accSeries[1]);
+  const double width = accPanel ? 960 : 520, height = 420;
+  std::string svg;
+  char buf[512];
+  auto add = [&](const char *fmt, auto... xs) {
+    std::snprintf(buf, sizeof(buf), fmt, xs...);
+    svg += buf;
+  };
+  add("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+      "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+      width, height, width, height);
+  std::string title = modelName + (accPanel ? ": loss and accuracy per epoch" : ": loss per epoch");
+  std::string escaped;
+  for (char c : title)
+    escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  svg += "<title>" + escaped + "</title>\n";
+  add("<rect width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", width, height);
+  add("<text x=\"%.0f\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">", width / 2);
+  svg += escaped + "</text>\n";
+  int64_t firstEpoch = points.empty() ? 0 : points.front().epoch;
+  int64_t lastEpoch = points.empty() ? 1 : points.back().epoch;
+  if (lastEpoch == firstEpoch)
+    ++lastEpoch;
+  auto panel = [&](const char *id, const char *label, double left, const Series *series, int count,
+                   bool unitRange) {
+    const double top = 40, w = 400, h = 300;
+    double lo = 0, hi = unitRange ? 1 : 0;
+    for (int k = 0; k < count; ++k)
+      for (const EpochPoint &p : points)
+        if (p.*series[k].field >= 0)
+          hi = std::max(hi, p.*series[k].field);
+    if (hi <= lo)
+      hi = lo + 1;
+    // Round ticks: steps of 1, 2 or 5 times a power of ten, the top on a tick.
+    double raw = (hi - lo) / 4, mag = std::pow(10, std::floor(std::log10(raw)));
+    double tick = (raw / mag <= 1 ? 1 : raw / mag <= 2 ? 2 : raw / mag <= 5 ? 5 : 10) * mag;
+    int ticks = int(std::ceil((hi - lo) / tick - 1e-9));
+    hi = lo + ticks * tick;
+    auto xOf = [&](int64_t e) {
+      return left + w * double(e - firstEpoch) / (lastEpoch - firstEpoch);
+    };
+    auto yOf = [&](double v) { return top + h * (1 - (v - lo) / (hi - lo)); };
+    add("<g class=\"panel\" id=\"%s\">\n", id);
+    add("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+        "stroke=\"#444\"/>\n",
+        left, top, w, h);
+    for (int t = 0; t <= ticks; ++t) {
+      double v = lo + tick * t, y = yOf(v);
+      add("<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+          "stroke=\"#ddd\"/>\n",
+          left, y, left + w, y);
+      add("<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", left - 6,
+          y + 4, v);
+    }
+    int64_t span = lastEpoch - firstEpoch, stepE = std::max<int64_t>(1, (span + 9) / 10);
+    for (int64_t e = firstEpoch; e <= lastEpoch; e += stepE)
+      add("<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%lld</text>\n",
+          xOf(e), top + h + 16, (long long)e);
+    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">epoch</text>\n", left + w / 2,
+        top + h + 34);
+    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+        "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+        left - 46, top + h / 2, left - 46, top + h / 2, label);
+    int legend = 0;
+    for (int k = 0; k < count; ++k) {
+      if (!present(series[k]))
+        continue;
+      add("<polyline class=\"series\" data-name=\"%s\" fill=\"none\" stroke=\"%s\" "
+          "stroke-width=\"2\" points=\"",
+          series[k].name, series[k].color);
+      bool first = true;
+      for (const EpochPoint &p : points) {
+        if (p.*series[k].field < 0)
+          continue;
+        add(first ? "%.1f,%.1f" : " %.1f,%.1f", xOf(p.epoch), yOf(p.*series[k].field));
+        first = false;
+      }
+      svg += "\"/>\n";
+      // The legend, in a row under the panel.
+      double lx = left + 120 * legend++, ly = top + h + 58;
+      add("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+          "stroke-width=\"2\"/>\n",
+          lx, ly - 4, lx + 20, ly - 4, series[k].color);
+      add("<text class=\"legend\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", lx + 26, ly, series[k].name);
+    }
+    svg += "</g>\n";
+  };
+  panel("loss", "loss", 70, lossSeries, 2, false);
+  if (accPanel)
+    panel("accuracy", "accuracy", 530, accSeries, 2, true);
+  svg += "</svg>\n";
+  std::FILE *f = std::fopen(path.c_str(), "w");
+  if (!f)
+    return path + ": " + std::strerror(errno);
+  bool ok = std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
+  ok = std::fclose(f) == 0 && ok;
+  return ok ? "" : path + ": cannot write: " + std::strerror(errno);
+}
+
 } // namespace
 
 int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
@@ -358,52 +538,9 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   int64_t epochs = flags.epochs ? flags.epochs : int64_t(train.number("epochs", 1));
   uint64_t seed = flags.seed >= 0 ? uint64_t(flags.seed) : uint64_t(train.number("seed", 0));
 
-  // The data.
-  const Json *data = train.record("data");
-  Json none = Json::object();
-  if (!data)
-    data = &none;
-  DataConfig dc;
-  dc.kind = data->str("kind");
-  dc.path = data->str("path");
-  dc.images = data->str("images");
-  dc.labels = data->str("labels");
-  dc.testImages = data->str("test_images");
-  dc.testLabels = data->str("test_labels");
-  dc.x = data->str("x");
-  dc.y = data->str("y");
-  dc.testX = data->str("test_x");
-  dc.testY = data->str("test_y");
-  dc.test = data->str("test");
-  dc.label = int64_t(data->number("label", -1));
-  dc.skipRows = int64_t(data->number("skip_rows"));
-  dc.header = data->number("header") != 0;
-  if (!data->str("delimiter").empty())
-    dc.delimiter = data->str("delimiter");
-  dc.testFraction = data->number("test_fraction");
-  if (!flags.data.empty())
-    dc.path = flags.data;
-  dc.baseDir = model.baseDir;
-  LoadOptions lo;
-  lo.wantIntLabels = labelSlot->dtype == "i32";
-  if (lo.wantIntLabels && !eval.results.empty() && eval.results[0].shape.size() == 2)
-    lo.numClasses = eval.results[0].shape[1];
-  lo.limit = flags.limit;
-  Dataset trainSet, testSet;
-  std::string err = loadData(dc, lo, trainSet, testSet);
-  if (!err.empty())
-    fail(err);
   int64_t sampleElems = 1;
   for (size_t i = 1; i < inputSlot->shape.size(); ++i)
     sampleElems *= inputSlot->shape[i];
-  if (trainSet.sampleNumel() != sampleElems)
-    fail("the data's samples have " + std::to_string(trainSet.sampleNumel()) +
-         " values, the model's input '" + inputSlot->name + "' expects " +
-         std::to_string(sampleElems));
-  if (trainSet.size < batch)
-    fail("the training set has " + std::to_string(trainSet.size) +
-         " samples, fewer than one batch of " + std::to_string(batch));
-
   // Two arenas of parameters and state, used in turn.
   Buffers args[2];
   std::map<std::string, int> argIndex;
@@ -451,6 +588,126 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   if (lossResult < 0)
     fail("the training step returns no loss");
 
+  // Checkpoints hold every parameter, state and optimizer-state buffer by name (state
+  // prefixed "state.").
+  auto checkpointName = [&](const SlotDesc &sl) {
+    return sl.role == SlotDesc::State ? "state." + sl.name : sl.name;
+  };
+  /// The tensors of a safetensors file by name (`what` prefixes a load error).
+  using LoadedMap = std::map<std::string, const LoadedTensor *>;
+  auto readTensors = [&](const std::string &path, std::vector<LoadedTensor> &tensors,
+                         std::map<std::string, std::string> &meta,
+                         const std::string &what) -> LoadedMap {
+    std::string e = loadSafetensors(path, tensors, meta);
+    if (!e.empty())
+      fail(what + e);
+    LoadedMap byName;
+    for (const auto &t : tensors)
+      byName[t.name] = &t;
+    return byName;
+  };
+  auto loadSlot = [&](size_t i, const LoadedTensor &t) {
+    std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
+    std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
+  };
+  /// Loads a checkpoint of this model into both arenas; returns its metadata.
+  auto loadCheckpoint = [&](const std::string &path, const std::string &loadError,
+                            const std::string &from) {
+    std::vector<LoadedTensor> tensors;
+    std::map<std::string, std::string> meta;
+    LoadedMap byName = readTensors(path, tensors, meta, loadError);
+    if (meta["model"] != model.model)
+      fail(from + "it is a checkpoint of model '" + meta["model"] + "', not '" + model.model + "'");
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      const SlotDesc &sl = step.args[i];
+      if (!isWeight(sl))
+        continue;
+      auto it = byName.find(checkpointName(sl));
+      if (it == byName.end())
+        fail(from + "it has no tensor '" + checkpointName(sl) + "'");
+      const LoadedTensor &t = *it->second;
+      if (t.dtype != DType::F32 || t.shape != sl.shape || t.bytes.size() != sl.bytes())
+        fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
+      loadSlot(i, t);
+    }
+    return meta;
+  };
+  // The arguments of the evaluation function: the input, the parameters and state of
+  // `params`, the output buffer.
+  auto evalArgs = [&](const Buffers &params, void *input, void *output) {
+    std::vector<void *> ptrs;
+    for (const SlotDesc &s : eval.args) {
+      if (s.role == SlotDesc::Input) {
+        ptrs.push_back(input);
+        continue;
+      }
+      auto it = argIndex.find(slotKey(s));
+      if (it == argIndex.end())
+        fail("internal error: the evaluation function reads '" + s.name + "', unknown to the step");
+      ptrs.push_back(params.ptrs[it->second]);
+    }
+    ptrs.push_back(output);
+    return ptrs;
+  };
+  bool classifier = labelSlot->dtype == "i32";
+  if (!flags.predict.empty()) {
+    if (flags.weights.empty() || flags.out.empty())
+      fail(
+          "--predict needs --weights FILE.safetensors (a checkpoint of --save) and --out FILE.npy");
+    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ");
+    return predict(flags.predict, flags.out, batch, sampleElems, classifier,
+                   eval.results[0].numElements() / batch, [&](void *input, void *output) {
+                     std::vector<void *> ptrs = evalArgs(args[0], input, output);
+                     std::vector<void *> packed;
+                     for (void *&p : ptrs)
+                       packed.push_back(&p);
+                     evalFn(packed.data());
+                   });
+  }
+
+  // The data.
+  const Json *data = train.record("data");
+  Json none = Json::object();
+  if (!data)
+    data = &none;
+  DataConfig dc;
+  dc.kind = data->str("kind");
+  dc.path = data->str("path");
+  dc.images = data->str("images");
+  dc.labels = data->str("labels");
+  dc.testImages = data->str("test_images");
+  dc.testLabels = data->str("test_labels");
+  dc.x = data->str("x");
+  dc.y = data->str("y");
+  dc.testX = data->str("test_x");
+  dc.testY = data->str("test_y");
+  dc.test = data->str("test");
+  dc.label = int64_t(data->number("label", -1));
+  dc.skipRows = int64_t(data->number("skip_rows"));
+  dc.header = data->number("header") != 0;
+  if (!data->str("delimiter").empty())
+    dc.delimiter = data->str("delimiter");
+  dc.testFraction = data->number("test_fraction");
+  if (!flags.data.empty())
+    dc.path = flags.data;
+  dc.baseDir = model.baseDir;
+  LoadOptions lo;
+  lo.wantIntLabels = labelSlot->dtype == "i32";
+  if (lo.wantIntLabels && !eval.results.empty() && eval.results[0].shape.size() == 2)
+    lo.numClasses = eval.results[0].shape[1];
+  lo.limit = flags.limit;
+  Dataset trainSet, testSet;
+  std::string err = loadData(dc, lo, trainSet, testSet);
+  if (!err.empty())
+    fail(err);
+  if (trainSet.sampleNumel() != sampleElems)
+    fail("the data's samples have " + std::to_string(trainSet.sampleNumel()) +
+         " values, the model's input '" + inputSlot->name + "' expects " +
+         std::to_string(sampleElems));
+  if (trainSet.size < batch)
+    fail("the training set has " + std::to_string(trainSet.size) +
+         " samples, fewer than one batch of " + std::to_string(batch));
+
   float stepCounter = 0;
   int cur = 0;
   bool tty = isatty(fileno(stdout));
@@ -472,18 +729,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     std::vector<uint8_t> tx(tb.featureBytes());
     std::vector<int32_t> ty(batch * width);
     std::vector<float> xf(batch * sampleElems), out(eval.results[0].numElements());
-    std::vector<void *> ptrs;
-    for (const SlotDesc &s : eval.args) {
-      if (s.role == SlotDesc::Input) {
-        ptrs.push_back(xf.data());
-        continue;
-      }
-      auto it = argIndex.find(slotKey(s));
-      if (it == argIndex.end())
-        fail("internal error: the evaluation function reads '" + s.name + "', unknown to the step");
-      ptrs.push_back(params.ptrs[it->second]);
-    }
-    ptrs.push_back(out.data());
+    std::vector<void *> ptrs = evalArgs(params, xf.data(), out.data());
     std::vector<void *> packed;
     for (void *&p : ptrs)
       packed.push_back(&p);
@@ -522,6 +768,24 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     return m;
   };
   auto runEval = [&](const Buffers &params) { return evaluateOn(testSet, params).acc; };
+  if (flags.evaluate) {
+    if (flags.weights.empty())
+      fail("--evaluate needs --weights FILE.safetensors (a checkpoint of --save)");
+    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ");
+    if (testSet.size == 0)
+      fail("--evaluate: the train block's data has no test set");
+    Metrics m = evaluateOn(testSet, args[0]);
+    std::printf("test loss %.4f", m.loss);
+    if (m.acc >= 0)
+      std::printf("  test acc %.4f", m.acc);
+    std::printf("  (%lld samples)\n", (long long)testSet.size);
+    if (flags.json)
+      std::printf("{\"model\": \"%s\", \"test_samples\": %lld, \"test_loss\": %.6f, "
+                  "\"test_acc\": %.4f}\n",
+                  model.model.c_str(), (long long)testSet.size, m.loss, m.acc);
+    std::fflush(stdout);
+    return 0;
+  }
 
   // The validation set: a split of the training data (shuffled with a fixed seed first, as
   // sorted files are common) or another data source; and early stopping on it.
@@ -563,9 +827,6 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
   // and (seed, step), so a resumed run continues exactly as the uninterrupted one would.
   std::string lastSaved;
-  auto checkpointName = [&](const SlotDesc &sl) {
-    return sl.role == SlotDesc::State ? "state." + sl.name : sl.name;
-  };
   auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone) {
     std::vector<TensorView> views;
     for (size_t i = 0; i < step.args.size(); ++i) {
@@ -583,44 +844,10 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       fail("could not save the checkpoint (the previous one, if any, is intact): " + e);
     lastSaved = path + " (after epoch " + std::to_string(epochsDone) + ")";
   };
-  /// Copies the tensors of a safetensors file into both arenas: `wanted` picks the slots,
-  /// `nameOf` gives a slot's tensor name; returns how many were loaded.
-  using LoadedMap = std::map<std::string, const LoadedTensor *>;
-  auto readTensors = [&](const std::string &path, std::vector<LoadedTensor> &tensors,
-                         std::map<std::string, std::string> &meta,
-                         const std::string &what) -> LoadedMap {
-    std::string e = loadSafetensors(path, tensors, meta);
-    if (!e.empty())
-      fail(what + e);
-    LoadedMap byName;
-    for (const auto &t : tensors)
-      byName[t.name] = &t;
-    return byName;
-  };
-  auto loadSlot = [&](size_t i, const LoadedTensor &t) {
-    std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
-    std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
-  };
   int64_t firstEpoch = 0;
   if (!flags.resume.empty()) {
-    std::vector<LoadedTensor> tensors;
-    std::map<std::string, std::string> meta;
-    LoadedMap byName = readTensors(flags.resume, tensors, meta, "cannot resume: ");
-    std::string from = "cannot resume from '" + flags.resume + "': ";
-    if (meta["model"] != model.model)
-      fail(from + "it is a checkpoint of model '" + meta["model"] + "', not '" + model.model + "'");
-    for (size_t i = 0; i < step.args.size(); ++i) {
-      const SlotDesc &sl = step.args[i];
-      if (!isWeight(sl))
-        continue;
-      auto it = byName.find(checkpointName(sl));
-      if (it == byName.end())
-        fail(from + "it has no tensor '" + checkpointName(sl) + "'");
-      const LoadedTensor &t = *it->second;
-      if (t.dtype != DType::F32 || t.shape != sl.shape || t.bytes.size() != sl.bytes())
-        fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
-      loadSlot(i, t);
-    }
+    std::map<std::string, std::string> meta = loadCheckpoint(
+        flags.resume, "cannot resume: ", "cannot resume from '" + flags.resume + "': ");
     stepCounter = float(std::atoll(meta["step"].c_str()));
     firstEpoch = std::atoll(meta["epoch"].c_str());
     cur = 0;
@@ -674,6 +901,8 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   }
 
   Metrics val;
+  bool plotting = !flags.plot.empty();
+  std::vector<EpochPoint> plotPoints;
   int64_t epochsRun = firstEpoch, bestEpoch = -1, badEpochs = 0;
   double bestValue = 0;
   std::vector<std::vector<char>> bestCopy(step.args.size());
@@ -772,6 +1001,8 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       std::fprintf(metrics, "}\n");
       std::fflush(metrics);
     }
+    if (plotting)
+      plotPoints.push_back({epoch + 1, lastLoss, valSet.size > 0 ? val.loss : -1, val.acc, -1});
     bool stop = false;
     if (stopping) {
       // Lower is better for every watched value.
@@ -809,8 +1040,11 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     }
     // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
-    if (show)
+    if (show || plotting) {
       testAcc = runEval(args[cur]);
+      if (plotting)
+        plotPoints.back().testAcc = testAcc;
+    }
     if (tty)
       std::printf("\r");
     if (!show)
@@ -834,6 +1068,11 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     val = evaluateOn(valSet, args[cur]);
   if (bestEpoch < 0)
     bestEpoch = epochsRun - 1;
+  if (plotting) {
+    std::string e = writePlot(flags.plot, model.model, plotPoints);
+    if (!e.empty())
+      fail("--plot: " + e);
+  }
   if (flags.json)
     std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
                 "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "

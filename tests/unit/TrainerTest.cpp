@@ -119,6 +119,15 @@ TEST(TrainerFlags, Parses) {
   EXPECT_EQ(f.seed, -1);
   EXPECT_EQ(f.save, "a.st");
   EXPECT_EQ(f.checkpointEvery, 2);
+  ASSERT_EQ(parse({"--evaluate", "--weights", "w.st", "--plot=c.svg", "--predict", "x.npy",
+                   "--out", "p.npy"},
+                  false, f),
+            "");
+  EXPECT_TRUE(f.evaluate);
+  EXPECT_EQ(f.weights, "w.st");
+  EXPECT_EQ(f.plot, "c.svg");
+  EXPECT_EQ(f.predict, "x.npy");
+  EXPECT_EQ(f.out, "p.npy");
   ASSERT_EQ(parse({"--help"}, false, f), "");
   EXPECT_TRUE(f.help);
 }

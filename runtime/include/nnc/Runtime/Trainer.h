@@ -70,7 +70,10 @@ struct TrainerFlags {
   double lr = 0;
   int threads = 1;
   std::string data, save, resume, metrics;
-  bool json = false, help = false;
+  /// --plot: the SVG of the curves; --predict/--out: the samples and the outputs' .npy;
+  /// --weights: the checkpoint that --evaluate and --predict use.
+  std::string plot, predict, out, weights;
+  bool json = false, help = false, evaluate = false;
 };
 
 /// Parses argv (argv[0] is the program). `wantModelFile` expects one positional argument.
