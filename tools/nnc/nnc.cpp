@@ -126,10 +126,16 @@ static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
     dir = ".";
   llvm::sys::fs::make_absolute(dir);
   llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
-  mlir::FailureOr<runtime::ModelDescription> model = lowerTrainer(module, dir, CompileOptions());
+  AotTarget target{mcpu, mattr};
+  // The register blocking is sized for the target's vector registers.
+  CompileOptions co;
+  mlir::FailureOr<VectorTarget> vectors = vectorTargetOf(module, target);
+  if (mlir::failed(vectors))
+    return mlir::failure();
+  co.target = *vectors;
+  mlir::FailureOr<runtime::ModelDescription> model = lowerTrainer(module, dir, co);
   if (mlir::failed(model))
     return mlir::failure();
-  AotTarget target{mcpu, mattr};
   return emitTrainer(module, *model, target,
                      e == Emit::LLVM ? AotOutput::LLVMIR : AotOutput::Object, os);
 }

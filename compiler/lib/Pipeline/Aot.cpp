@@ -133,16 +133,16 @@ static llvm::Function *addPackedWrapper(llvm::Module &m, llvm::Function &fn) {
   return wrapper;
 }
 
-LogicalResult nnc::emitTrainer(ModuleOp module, const runtime::ModelDescription &model,
-                               const AotTarget &target, AotOutput kind,
-                               llvm::raw_pwrite_stream &os) {
+/// The target machine of a trainer: the JIT's own host detection (so that both compile for
+/// the same CPU and features), position-independent, with --mcpu/--mattr applied.
+static FailureOr<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(ModuleOp module, const AotTarget &target) {
   static bool init = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)init;
-  // The JIT's own host detection, so that both compile for the same CPU and features.
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return module.emitError() << "cannot describe the host CPU: "
@@ -162,6 +162,29 @@ LogicalResult nnc::emitTrainer(ModuleOp module, const runtime::ModelDescription 
   if (!target.cpu.empty() && !(*tm)->getMCSubtargetInfo()->isCPUStringValid(target.cpu))
     return module.emitError() << "--mcpu: '" << target.cpu << "' is not a CPU of "
                               << (*tm)->getTargetTriple().str() << " (llc -mcpu=help lists them)";
+  return std::move(*tm);
+}
+
+FailureOr<VectorTarget> nnc::vectorTargetOf(ModuleOp module, const AotTarget &target) {
+  if (target.cpu.empty() && target.features.empty())
+    return hostVectorTarget();
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> tm = createTargetMachine(module, target);
+  if (failed(tm))
+    return failure();
+  const llvm::MCSubtargetInfo *sti = (*tm)->getMCSubtargetInfo();
+  if (sti->checkFeatures("+avx512f"))
+    return VectorTarget{512, 32};
+  if (sti->checkFeatures("+avx"))
+    return VectorTarget{256, 16};
+  return VectorTarget{128, 16};
+}
+
+LogicalResult nnc::emitTrainer(ModuleOp module, const runtime::ModelDescription &model,
+                               const AotTarget &target, AotOutput kind,
+                               llvm::raw_pwrite_stream &os) {
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> tm = createTargetMachine(module, target);
+  if (failed(tm))
+    return failure();
 
   llvm::LLVMContext ctx;
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, ctx, "nnc");

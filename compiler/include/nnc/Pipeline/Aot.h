@@ -41,6 +41,10 @@ struct AotTarget {
   std::string features; // "+avx2,-avx512f"; empty: the CPU's (the host's with the host CPU).
 };
 
+/// What the register blocking of a trainer for `target` is sized for (the host's when the
+/// target is the host).
+mlir::FailureOr<VectorTarget> vectorTargetOf(mlir::ModuleOp module, const AotTarget &target);
+
 enum class AotOutput { Object, LLVMIR };
 
 /// Translates `module` (lowerTrainer's output) to LLVM IR, adds the packed entry points and
