@@ -79,19 +79,20 @@ func.func @dot(%x: memref<64x256xf32>, %w: memref<128x256xf32>, %y: memref<64x12
 
 // -----
 
-// The filter gradient of a convolution: two reductions (batch and pixels), the pixels
-// innermost; the output reshaped afterwards (a view of it elsewhere does not stop the
-// accumulator from staying in registers).
+// The filter gradient of a convolution: two reductions, the pixels innermost and the batch
+// outermost (each image's slices stay in cache across the blocks); the output reshaped
+// afterwards (a view of it elsewhere does not stop the accumulator from staying in
+// registers across the pixel loop).
 #g = affine_map<(o, k, n, p) -> (n, o, p)>
 #t = affine_map<(o, k, n, p) -> (n, p, k)>
 #w = affine_map<(o, k, n, p) -> (o, k)>
 // CHECK-LABEL: func.func @filter_grad
-// CHECK:       scf.for
-// CHECK:         scf.for
-// CHECK:           vector.transfer_read %arg2
-// CHECK:           scf.for {{.*}} -> (vector<8x32xf32>)
-// CHECK:             scf.for {{.*}} -> (vector<8x32xf32>)
-// CHECK:           vector.transfer_write
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %c4 step %c{{[0-9_]+}}
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c64 step %c8{{.*}}
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c288 step %c32{{.*}}
+// CHECK:             vector.transfer_read %arg2
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %c196 step %c{{.*}} -> (vector<8x32xf32>)
+// CHECK:             vector.transfer_write
 func.func @filter_grad(%g: memref<4x64x196xf32>, %cols: memref<4x196x288xf32>, %dw: memref<64x288xf32>) -> memref<64x32x3x3xf32> {
   linalg.generic {indexing_maps = [#g, #t, #w], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
       ins(%g, %cols : memref<4x64x196xf32>, memref<4x196x288xf32>) outs(%dw : memref<64x288xf32>) {

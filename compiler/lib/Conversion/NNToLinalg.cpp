@@ -210,6 +210,18 @@ struct Lowering {
     return tensor::InsertSliceOp::create(b, loc, src, dest, indexAttrs(offsets),
                                          indexAttrs(type(src).getShape()), indexAttrs(strides));
   }
+
+  /// acc[offsets :: strides] += part: the strided slice is read, added to and written back
+  /// in place, so a scatter of several parts touches each part's elements only.
+  Value addStrided(Value acc, Value part, ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
+    RankedTensorType pt = type(part);
+    Value old = tensor::ExtractSliceOp::create(b, loc, pt, acc, indexAttrs(offsets),
+                                               indexAttrs(pt.getShape()), indexAttrs(strides));
+    Value sum = elementwise(pt, {old, part}, [](OpBuilder &nb, Location nl, ValueRange a) {
+      return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
+    });
+    return insert(sum, acc, offsets, strides);
+  }
 };
 
 /// Builds the scalar body of an elementwise op.
@@ -389,10 +401,7 @@ LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
       Value part = tensor::ExtractSliceOp::create(
           b, L.loc, sliceT, d6, L.indexAttrs({0, 0, i, j, 0, 0}), L.indexAttrs({n, c, 1, 1, oh, ow}),
           L.indexAttrs({1, 1, 1, 1, 1, 1}));
-      Value spread = L.insert(part, L.zeros(padded), {0, 0, i * d[0], j * d[1]}, {1, 1, s[0], s[1]});
-      acc = L.elementwise(padded, {acc, spread}, [](OpBuilder &nb, Location nl, ValueRange a) {
-        return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
-      });
+      acc = L.addStrided(acc, part, {0, 0, i * d[0], j * d[1]}, {1, 1, s[0], s[1]});
     }
   }
   if (padded == xt) {
@@ -776,12 +785,14 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     ArrayRef<int64_t> k = arr("kernel"), s = arr("strides"), p = arr("padding");
     Value x = L.pad2d(op->getOperand(0), p, isMax ? -INFINITY : 0.0);
     auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
-    // (n, c, oh, ow, kh, kw)
-    AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(2) * s[0] + dim(4), dim(3) * s[1] + dim(5)}, L.ctx());
-    AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
-    AffineMap km = AffineMap::get(6, 0, {dim(4), dim(5)}, L.ctx());
-    SmallVector<IteratorType> it = L.parallel(4);
-    it.append(2, IteratorType::reduction);
+    // (n, c, kh, kw, oh, ow): the window loops outside, so that the innermost loop runs along
+    // an output row (vectorized) rather than over the two elements of a window row.
+    AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(4) * s[0] + dim(2), dim(5) * s[1] + dim(3)}, L.ctx());
+    AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(4), dim(5)}, L.ctx());
+    AffineMap km = AffineMap::get(6, 0, {dim(2), dim(3)}, L.ctx());
+    SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::parallel,
+                                    IteratorType::reduction, IteratorType::reduction,
+                                    IteratorType::parallel, IteratorType::parallel};
     Type et = resultType().getElementType();
     Value win = L.window(k, et);
     Value r = L.generic(resultType(), {x, win}, {xm, km}, ym, it, L.full(resultType(), isMax ? -INFINITY : 0.0),
@@ -809,17 +820,19 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     if (isMax) {
       // The position of each window's first maximum, kh * KW + kw.
       Value x = L.pad2d(op->getOperand(0), p, -INFINITY);
-      AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(2) * s[0] + dim(4), dim(3) * s[1] + dim(5)}, L.ctx());
-      AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, L.ctx());
-      SmallVector<IteratorType> it = L.parallel(4);
-      it.append(2, IteratorType::reduction);
+      // (n, c, kh, kw, oh, ow), as the forward op.
+      AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(4) * s[0] + dim(2), dim(5) * s[1] + dim(3)}, L.ctx());
+      AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(4), dim(5)}, L.ctx());
+      SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::parallel,
+                                      IteratorType::reduction, IteratorType::reduction,
+                                      IteratorType::parallel, IteratorType::parallel};
       RankedTensorType it32 = gt.clone(b.getI32Type());
-      AffineMap km = AffineMap::get(6, 0, {dim(4), dim(5)}, L.ctx());
+      AffineMap km = AffineMap::get(6, 0, {dim(2), dim(3)}, L.ctx());
       auto gen = linalg::GenericOp::create(
           b, loc, TypeRange{gt, it32}, ValueRange{x, L.window(k, et)},
           ValueRange{L.full(gt, -INFINITY), L.full(it32, -1)},
           ArrayRef<AffineMap>{xm, km, ym, ym}, it, [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value khI = linalg::IndexOp::create(nb, nl, 4), kwI = linalg::IndexOp::create(nb, nl, 5);
+            Value khI = linalg::IndexOp::create(nb, nl, 2), kwI = linalg::IndexOp::create(nb, nl, 3);
             Value pos = arith::AddIOp::create(
                 nb, nl, arith::MulIOp::create(nb, nl, khI, arith::ConstantIndexOp::create(nb, nl, k[1])), kwI);
             Value posI = arith::IndexCastOp::create(nb, nl, nb.getI32Type(), pos);
@@ -832,7 +845,7 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
           });
       arg = gen.getResult(1);
     }
-    // Each kernel offset adds its share of g into the padded input grid.
+    // Each kernel offset adds its share of g into the padded input grid, in place.
     RankedTensorType padded = xt.clone({xt.getDimSize(0), xt.getDimSize(1), xt.getDimSize(2) + p[0] + p[2],
                                         xt.getDimSize(3) + p[1] + p[3]});
     Value acc = L.zeros(padded);
@@ -855,10 +868,7 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
                 .getResult();
           });
         }
-        Value spread = L.insert(share, L.zeros(padded), {0, 0, kh, kw}, {1, 1, s[0], s[1]});
-        acc = L.elementwise(padded, {acc, spread}, [](OpBuilder &nb, Location nl, ValueRange a) {
-          return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
-        });
+        acc = L.addStrided(acc, share, {0, 0, kh, kw}, {1, 1, s[0], s[1]});
       }
     }
     if (padded == xt)

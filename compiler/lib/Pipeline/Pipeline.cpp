@@ -33,6 +33,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -162,6 +163,47 @@ VectorTarget nnc::hostVectorTarget() {
   return {128, 16};
 }
 
+/// Moves each linalg op of the entry points into a noinline function of its own (see
+/// CompileOptions::outlineOps).
+static void outlineOps(ModuleOp module, ArrayRef<std::string> entries) {
+  int counter = 0;
+  for (auto f : llvm::to_vector(module.getOps<func::FuncOp>())) {
+    if (!llvm::is_contained(entries, f.getName().str()))
+      continue;
+    SmallVector<linalg::LinalgOp> ops;
+    f.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    for (linalg::LinalgOp op : ops) {
+      llvm::SetVector<Value> captured;
+      for (Value v : op->getOperands())
+        captured.insert(v);
+      getUsedValuesDefinedAbove(op->getRegions(), captured);
+      std::string name;
+      llvm::raw_string_ostream os(name);
+      os << f.getName() << "_op" << counter++ << "_" << op->getName().stripDialect();
+      if (op.getNumDpsInits() > 0)
+        if (auto t = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()))
+          for (int64_t d : t.getShape())
+            os << "_" << d;
+      OpBuilder b(module.getBodyRegion());
+      b.setInsertionPointToEnd(module.getBody());
+      auto type = b.getFunctionType(ValueRange(captured.getArrayRef()).getTypes(), {});
+      auto outlined = func::FuncOp::create(b, op.getLoc(), name, type);
+      outlined.setPrivate();
+      outlined->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+      Block *body = outlined.addEntryBlock();
+      IRMapping map;
+      for (auto [v, arg] : llvm::zip(captured, body->getArguments()))
+        map.map(v, arg);
+      b.setInsertionPointToStart(body);
+      b.clone(*op, map);
+      func::ReturnOp::create(b, op.getLoc());
+      b.setInsertionPoint(op);
+      func::CallOp::create(b, op.getLoc(), outlined, captured.getArrayRef());
+      op->erase();
+    }
+  }
+}
+
 FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions &opts) {
   auto modelName = module->getAttrOfType<StringAttr>("nn.model");
   if (!modelName)
@@ -233,6 +275,8 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
     copy.erase();
   });
+  if (opts.outlineOps)
+    outlineOps(module, entries);
   VectorTarget target = opts.target ? *opts.target : hostVectorTarget();
   if (failed(runPipeline(
           module,

@@ -280,9 +280,11 @@ struct VectorizeContractionsPass
           interchange.push_back(i);
         }
       }
-      // The reductions run innermost, the block's own reduction last: the accumulator is
-      // loop-invariant there and stays in registers.
-      interchange.append(reductions.begin(), reductions.end());
+      // The block's own reduction runs innermost: the accumulator is loop-invariant there and
+      // stays in registers. Other reductions (the batch of a filter gradient) run outermost,
+      // so that the operands' slices the blocks share stay in cache between blocks; the
+      // accumulator is then read and written once per outer iteration.
+      interchange.insert(interchange.begin(), reductions.begin(), reductions.end());
       interchange.push_back(s->kDim);
 
       scf::SCFTilingOptions options;

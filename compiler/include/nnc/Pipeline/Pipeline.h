@@ -61,6 +61,10 @@ struct CompileOptions {
   int optLevel = 3;
   /// The vector target of the register blocking (default: the host's).
   std::optional<VectorTarget> target;
+  /// Each linalg op of the entry points becomes a function of its own that LLVM does not
+  /// inline, named after its position and output shape, so that a profiler (perf with
+  /// NNC_PERF=1) shows the time of each op. Slower: the ops no longer share registers.
+  bool outlineOps = false;
   /// Keep the nn-level IR after autodiff and the optimizer (for --emit).
   bool stopAfterTrainingStep = false;
 };
