@@ -135,11 +135,14 @@ public:
   }
 
   /// Appends up to `n` bytes to `out`, growing it chunk by chunk so that
-  /// only bytes actually present are ever allocated.
+  /// only bytes actually present are ever allocated. Chunks start at 64 KiB
+  /// and double up to kChunk, so a small file does not zero-fill 16 MiB (the
+  /// CSV reader asks for "everything": n is 2^40 there).
   size_t readInto(std::vector<uint8_t> &out, uint64_t n) {
     uint64_t done = 0;
-    while (done < n) {
-      size_t chunk = size_t(std::min<uint64_t>(n - done, kChunk));
+    size_t step = size_t(1) << 16;
+    for (; done < n; step = std::min(step * 2, kChunk)) {
+      size_t chunk = size_t(std::min<uint64_t>(n - done, step));
       size_t old = out.size();
       out.resize(old + chunk);
       size_t got = read(out.data() + old, chunk);
