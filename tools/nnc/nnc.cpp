@@ -38,6 +38,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <cmath>
 #include <optional>
 
 using namespace nnc;
@@ -312,6 +313,11 @@ int main(int argc, char **argv) {
       "flags as nnc-train)\n");
   if (batch < 0) {
     llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
+    return 1;
+  }
+  // 0 is the option's "not given"; a negative or non-finite rate was silently ignored.
+  if (!(lrFlag >= 0) || !std::isfinite(lrFlag)) {
+    llvm::errs() << "nnc: --lr must be a positive number, found " << lrFlag << "\n";
     return 1;
   }
   if (llvm::sys::fs::is_directory(inputFile)) {
