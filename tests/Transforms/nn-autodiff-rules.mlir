@@ -210,7 +210,7 @@ func.func @sigmoid(%a: tensor<2x3xf32> {nn.param = "a", nn.init = {dist = "const
 // CHECK: nn.broadcast %{{[0-9]+}} dims = [0, 1] : tensor<1x1xf32> -> tensor<2x3xf32>
 // CHECK: nn.mul %{{[0-9]+}}, %arg1 : tensor<2x3xf32>
 // CHECK: nn.constant dense<0.000000e+00> : tensor<2x3xf32>
-// CHECK: nn.cmp gt, %arg0, %{{[0-9]+}} : tensor<2x3xf32>
+// CHECK: nn.cmp gt, %{{[0-9]+}}, %{{[0-9]+}} : tensor<2x3xf32>
 // CHECK: nn.constant dense<0.000000e+00> : tensor<2x3xf32>
 // CHECK: nn.select %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}} : tensor<2x3xf32>
 // CHECK: return %{{[0-9]+}}, %{{[0-9]+}} : tensor<f32>, tensor<2x3xf32>

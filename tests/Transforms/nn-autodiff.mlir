@@ -26,7 +26,7 @@ func.func @dense(%x: tensor<2x4xf32> {nn.input = "x"}, %y: tensor<2xi32> {nn.lab
 
 // -----
 
-// A value used twice gets the sum of both adjoints; relu's rule is a select, not a mask product;
+// A value used twice gets the sum of both adjoints; relu's rule is a select on its output, not a mask product;
 // a frozen parameter gets no gradient.
 // CHECK-LABEL: func.func @fanout_grad(
 // CHECK-SAME: -> (tensor<f32> {nn.loss}, tensor<3xf32> {nn.grad = "w"})
@@ -35,7 +35,7 @@ func.func @dense(%x: tensor<2x4xf32> {nn.input = "x"}, %y: tensor<2xi32> {nn.lab
 // CHECK: %[[G1:.*]] = nn.mul %{{.*}}, %[[R]]
 // CHECK: %[[G2:.*]] = nn.mul %{{.*}}, %[[R]]
 // CHECK: %[[SUM:.*]] = nn.add %[[G1]], %[[G2]]
-// CHECK: %[[POS:.*]] = nn.cmp gt, %arg0
+// CHECK: %[[POS:.*]] = nn.cmp gt, %[[R]]
 // CHECK: %[[DW:.*]] = nn.select %[[POS]], %[[SUM]], %{{.*}}
 // CHECK: return %{{.*}}, %[[DW]] : tensor<f32>, tensor<3xf32>
 func.func @fanout(%w: tensor<3xf32> {nn.param = "w", nn.init = {dist = "constant", value = 0.0 : f64}},

@@ -156,8 +156,10 @@ LogicalResult vjp(SigmoidOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> 
   return success();
 }
 LogicalResult vjp(ReluOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
-  Value x = op.getInput();
-  d[0] = g.select(g.cmp("gt", x, g.zerosLike(x)), r[0], g.zerosLike(r[0]));
+  // y > 0 exactly where x > 0: masking by the output leaves the input's only use the relu,
+  // so that the op computing it (a bias add) fuses with the relu into one pass.
+  Value y = op.getResult();
+  d[0] = g.select(g.cmp("gt", y, g.zerosLike(y)), r[0], g.zerosLike(r[0]));
   return success();
 }
 LogicalResult vjp(SqrtOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
