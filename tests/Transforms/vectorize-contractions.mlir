@@ -58,17 +58,26 @@ func.func @split(%x: memref<9x50xf32>, %w: memref<50x196xf32>, %y: memref<9x196x
 
 // -----
 
-// A product with a transposed right-hand side has no operand contiguous along the output's
-// rows: it stays a linalg.generic (the nn lowering transposes into a buffer instead).
+// A product of rows (a transposed right-hand side, a filter gradient): no operand is
+// contiguous along the output's rows, but k is innermost in both. A 4 × 4 block of vector
+// accumulators along k (8 loads, 16 FMAs per step), each summed across its lanes at the end;
+// 300 = 18 · 16 + 12 ends with a step whose reads are padded with zeros (masked loads).
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @dot
-// CHECK:       linalg.generic
-// CHECK-NOT:   vector.
-func.func @dot(%x: memref<64x256xf32>, %w: memref<128x256xf32>, %y: memref<64x128xf32>) {
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %c64 step %c4
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c128 step %c4
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c300 step %c16 iter_args({{.*}}) -> (vector<16xf32>, {{.*}}vector<16xf32>) {
+// CHECK-COUNT-8:     vector.transfer_read {{.*}} vector<16xf32>
+// CHECK-COUNT-16:    vector.fma
+// CHECK-COUNT-16:  vector.reduction <add>
+// CHECK-NOT:   linalg.generic
+// NONE-LABEL: func.func @dot
+// NONE:         linalg.generic
+func.func @dot(%x: memref<64x300xf32>, %w: memref<128x300xf32>, %y: memref<64x128xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<64x256xf32>, memref<128x256xf32>) outs(%y : memref<64x128xf32>) {
+      ins(%x, %w : memref<64x300xf32>, memref<128x300xf32>) outs(%y : memref<64x128xf32>) {
   ^bb0(%in: f32, %in2: f32, %out: f32):
     %p = arith.mulf %in, %in2 : f32
     %s = arith.addf %out, %p : f32

@@ -310,11 +310,12 @@ Value randomBits(OpBuilder &b, Location loc, Value key, int64_t stream, Value li
 /// Convolutions without groups as matrix products over an im2col buffer:
 ///   cols[n, (c, kh, kw), (oh, ow)] = xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]
 ///   forward:  y[n, o, p]  = Σ_k w[o, k] · cols[n, k, p]
-///   filter:   dw[o, k]    = Σ_{n, p} g[n, o, p] · colsT[n, p, k]   (columns transposed)
+///   filter:   dw[o, k]    = Σ_{n, p} g[n, o, p] · cols[n, k, p]   (rows times rows)
 ///   input:    dcols[n, k, p] = Σ_o w[o, k] · g[n, o, p], then col2im (a strided add per
 ///             kernel offset)
-/// so that every product has its output's innermost dimension contiguous in one operand, which
-/// the register blocking reads as vectors (p = (oh, ow) twice, k for the filter gradient).
+/// so that the register blocking reads every product's operands as vectors along the pixels
+/// p = (oh, ow): the output's rows for the forward op and the input gradient, both operands'
+/// rows for the filter gradient (a product of rows, summed across the vector at the end).
 LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
                               ArrayRef<int64_t> p, ArrayRef<int64_t> d,
                               SmallVectorImpl<Value> &results) {
@@ -362,19 +363,13 @@ LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
   }
   Value g2 = L.reshape(op->getOperand(isFilter ? 1 : 0), y2t);
   if (isFilter) {
-    // The columns transposed, colsT[n, p, k], so that dw's rows are contiguous in them.
-    Value xp = L.pad2d(op->getOperand(0), p, 0.0);
-    RankedTensorType t6 = RankedTensorType::get({n, oh, ow, c, kh, kw}, et);
-    // (n, oh, ow, c, kh, kw) -> xpad[n, c, oh·sh + kh·dh, ow·sw + kw·dw]
-    AffineMap im = AffineMap::get(6, 0, {dim(0), dim(3), dim(1) * s[0] + dim(4) * d[0], dim(2) * s[1] + dim(5) * d[1]}, L.ctx());
-    Value colsT = L.reshape(L.generic(t6, {xp}, {im}, L.identity(6), L.parallel(6), L.empty(t6),
-                                      [](OpBuilder &, Location, ValueRange a) { return a[0]; }),
-                            RankedTensorType::get({n, pp, k}, et));
-    // (o, k, n, p): dw[o, k] += g[n, o, p] * colsT[n, p, k]
+    // The forward op's columns (CSE shares them): a product of rows, along the pixels.
+    Value cols = im2col(op->getOperand(0));
+    // (o, k, n, p): dw[o, k] += g[n, o, p] * cols[n, k, p]
     AffineMap gm = AffineMap::get(4, 0, {dim(2), dim(0), dim(3)}, L.ctx());
-    AffineMap cm = AffineMap::get(4, 0, {dim(2), dim(3), dim(1)}, L.ctx());
+    AffineMap cm = AffineMap::get(4, 0, {dim(2), dim(1), dim(3)}, L.ctx());
     AffineMap wm = AffineMap::get(4, 0, {dim(0), dim(1)}, L.ctx());
-    Value dw = L.generic(w2t, {g2, colsT}, {gm, cm}, wm,
+    Value dw = L.generic(w2t, {g2, cols}, {gm, cm}, wm,
                          {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
                           IteratorType::reduction},
                          L.zeros(w2t), mac);

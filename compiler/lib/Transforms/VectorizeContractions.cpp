@@ -13,9 +13,9 @@
 // `n` is the output's innermost dimension and must be innermost in one operand too (B,
 // read as whole vectors); `m` is a dimension of the other operand (A, read as scalars).
 // When the vector width does not divide `n`, the op is split along `n` and the remainder
-// gets a narrower block. A contraction whose output is not contiguous in either operand
-// (a product with a transposed right-hand side) is left to the loop lowering; the nn to
-// linalg lowering avoids producing those.
+// gets a narrower block. A product of rows (the output contiguous in neither operand, the
+// reduction innermost in both: a filter gradient) gets a block of vector accumulators along
+// the reduction instead (buildDotBlock). Other contractions are left to the loop lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -220,6 +220,139 @@ void hoistAccumulator(RewriterBase &rewriter, Operation *&nest) {
   }
 }
 
+/// A contraction whose output is contiguous in neither operand, but whose reduction `k` is
+/// innermost in both (a product of rows: C[m, n] = Σ_k A[m, k] · B[n, k]).
+struct DotStructure {
+  unsigned mDim, nDim, kDim;
+};
+
+std::optional<DotStructure> analyzeDot(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outType || !isa<Float32Type, Float64Type>(outType.getElementType()) ||
+      !outType.hasStaticShape() || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (!cast<MemRefType>(in->get().getType()).getLayout().isIdentity())
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  std::optional<unsigned> k = innermostDim(maps[0]);
+  if (!k || innermostDim(maps[1]) != k || !llvm::is_contained(dims->k, *k))
+    return std::nullopt;
+  DotStructure s{0, 0, *k};
+  int64_t bestM = -1, bestN = -1;
+  for (unsigned d : dims->m)
+    if (int64_t p = positionIn(maps[2], d); p > bestM) {
+      bestM = p;
+      s.mDim = d;
+    }
+  for (unsigned d : dims->n)
+    if (int64_t p = positionIn(maps[2], d); p > bestN) {
+      bestN = p;
+      s.nDim = d;
+    }
+  if (bestM < 0 || bestN < 0)
+    return std::nullopt;
+  return s;
+}
+
+/// Replaces a dot-form contraction by loops around a TM × TN block of vector accumulators
+/// along k: per step, TM + TN vector loads and TM · TN FMAs; each accumulator is summed
+/// across its lanes once, after the k loop. A k that the vector does not divide ends with
+/// a masked (zero-padded) step. Returns the outermost loop.
+Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const DotStructure &s,
+                         int64_t lanes, int64_t registers) {
+  Location loc = op.getLoc();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  Value a = op.getDpsInputOperand(0)->get(), b = op.getDpsInputOperand(1)->get();
+  Value c = op.getDpsInitOperand(0)->get();
+  Type elem = cast<MemRefType>(c.getType()).getElementType();
+  // TM · TN accumulators and TM + TN operand vectors must fit in the registers.
+  int64_t t = 1;
+  while ((t + 1) * (t + 1) + 2 * (t + 1) <= registers - 1)
+    ++t;
+  int64_t tm = largestDivisor(ranges[s.mDim], t), tn = largestDivisor(ranges[s.nDim], t);
+
+  rewriter.setInsertionPoint(op);
+  auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
+  // Loop order: other reductions, other parallel dimensions, the m and n blocks; k inside.
+  SmallVector<unsigned> order;
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (d != s.kDim && d != s.mDim && d != s.nDim &&
+        op.getIteratorTypesArray()[d] == utils::IteratorType::reduction)
+      order.push_back(d);
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (d != s.kDim && d != s.mDim && d != s.nDim &&
+        op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
+      order.push_back(d);
+  order.push_back(s.mDim);
+  order.push_back(s.nDim);
+  SmallVector<Value> ivs(ranges.size());
+  Operation *outermost = nullptr;
+  for (unsigned d : order) {
+    int64_t step = d == s.mDim ? tm : d == s.nDim ? tn : 1;
+    auto loop = scf::ForOp::create(rewriter, loc, cst(0), cst(ranges[d]), cst(step));
+    if (!outermost)
+      outermost = loop;
+    ivs[d] = loop.getInductionVar();
+    rewriter.setInsertionPoint(loop.getBody()->getTerminator());
+  }
+  // The indices of an operand for the block's element (i, j), at k = kv.
+  auto indices = [&](AffineMap map, int64_t i, int64_t j, Value kv) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : map.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      Value v = d == s.kDim ? kv : ivs[d];
+      int64_t off = d == s.mDim ? i : d == s.nDim ? j : 0;
+      idx.push_back(off ? arith::AddIOp::create(rewriter, loc, v, cst(off)).getResult() : v);
+    }
+    return idx;
+  };
+  auto vecType = VectorType::get({lanes}, elem);
+  Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(vecType));
+  Value pad = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elem, 0.0));
+  int64_t kRange = ranges[s.kDim];
+  bool inBounds = kRange % lanes == 0;
+  SmallVector<Value> inits(tm * tn, zero);
+  auto kLoop = scf::ForOp::create(
+      rewriter, loc, cst(0), cst(kRange), cst(lanes), inits,
+      [&](OpBuilder &nb, Location nl, Value kv, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        auto read = [&](Value buf, SmallVector<Value> idx) {
+          auto r = vector::TransferReadOp::create(rewriter, nl, vecType, buf, idx, pad);
+          r.setInBoundsAttr(rewriter.getBoolArrayAttr({inBounds}));
+          return r.getResult();
+        };
+        SmallVector<Value> as, bs, next;
+        for (int64_t i = 0; i < tm; ++i)
+          as.push_back(read(a, indices(maps[0], i, 0, kv)));
+        for (int64_t j = 0; j < tn; ++j)
+          bs.push_back(read(b, indices(maps[1], 0, j, kv)));
+        for (int64_t i = 0; i < tm; ++i)
+          for (int64_t j = 0; j < tn; ++j)
+            next.push_back(vector::FMAOp::create(rewriter, nl, as[i], bs[j], acc[i * tn + j]));
+        scf::YieldOp::create(rewriter, nl, next);
+      });
+  for (int64_t i = 0; i < tm; ++i) {
+    for (int64_t j = 0; j < tn; ++j) {
+      Value sum = vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD,
+                                              kLoop.getResult(i * tn + j));
+      SmallVector<Value> idx = indices(maps[2], i, j, Value());
+      Value old = memref::LoadOp::create(rewriter, loc, c, idx);
+      memref::StoreOp::create(rewriter, loc, arith::AddFOp::create(rewriter, loc, old, sum), c,
+                              idx);
+    }
+  }
+  rewriter.eraseOp(op);
+  return outermost;
+}
+
 struct VectorizeContractionsPass
     : nnc::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
   using Base::Base;
@@ -231,13 +364,20 @@ struct VectorizeContractionsPass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
-    SmallVector<linalg::GenericOp> worklist;
+    SmallVector<linalg::GenericOp> worklist, dots;
     func.walk([&](linalg::GenericOp op) {
       if (analyze(op))
         worklist.push_back(op);
+      else if (analyzeDot(op))
+        dots.push_back(op);
     });
 
     SmallVector<Operation *> nests;
+    for (linalg::GenericOp op : dots) {
+      Type elem = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
+      int64_t lanes = std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
+      nests.push_back(buildDotBlock(rewriter, op, *analyzeDot(op), lanes, registers));
+    }
     while (!worklist.empty()) {
       linalg::GenericOp op = worklist.pop_back_val();
       std::optional<Structure> s = analyze(op);

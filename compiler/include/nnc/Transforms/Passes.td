@@ -93,8 +93,14 @@ def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::Func
     products, i.e. one broadcast and `TN / lanes` FMAs per element of the other
     operand. Sizes come from `vector-bits` and `registers`; a dimension that
     the vector width does not divide is split, the remainder handled the same
-    way with a narrower block. Other contractions are left to the loop
-    lowering.
+    way with a narrower block.
+
+    A contraction whose output is contiguous in neither operand but whose
+    reduction is innermost in both (a product of rows: a filter gradient, a
+    transposed right-hand side) gets a block of `TM × TN` vector accumulators
+    along the reduction instead, each summed across its lanes after the loop;
+    a reduction the vector does not divide ends with a zero-padded step. Other
+    contractions are left to the loop lowering.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
