@@ -292,10 +292,23 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
       order.push_back(d);
   order.push_back(s.mDim);
   order.push_back(s.nDim);
+  // With one other reduction (a filter gradient's batch), a chunk of it runs inside the
+  // block too, so that each accumulator sums at least ~64 vector steps before its lanes are
+  // added up; the chunk's slices of both operands stay in cache across the blocks.
+  int64_t kSteps = (ranges[s.kDim] + lanes - 1) / lanes;
+  std::optional<unsigned> chunked;
+  int64_t chunk = 1;
+  if (llvm::count_if(order, [&](unsigned d) {
+        return op.getIteratorTypesArray()[d] == utils::IteratorType::reduction;
+      }) == 1 &&
+      op.getIteratorTypesArray()[order.front()] == utils::IteratorType::reduction) {
+    chunked = order.front();
+    chunk = largestDivisor(ranges[*chunked], std::max<int64_t>(1, (64 + kSteps - 1) / kSteps));
+  }
   SmallVector<Value> ivs(ranges.size());
   Operation *outermost = nullptr;
   for (unsigned d : order) {
-    int64_t step = d == s.mDim ? tm : d == s.nDim ? tn : 1;
+    int64_t step = d == s.mDim ? tm : d == s.nDim ? tn : d == chunked ? chunk : 1;
     auto loop = scf::ForOp::create(rewriter, loc, cst(0), cst(ranges[d]), cst(step));
     if (!outermost)
       outermost = loop;
@@ -319,8 +332,14 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
   int64_t kRange = ranges[s.kDim];
   bool inBounds = kRange % lanes == 0;
   SmallVector<Value> inits(tm * tn, zero);
+  // The chunk's loop (one iteration without a chunked reduction) around the k loop.
+  Value chunkStart = chunked ? ivs[*chunked] : Value();
+  auto chunkLoop = scf::ForOp::create(rewriter, loc, cst(0), cst(chunk), cst(1), inits);
+  rewriter.setInsertionPointToStart(chunkLoop.getBody());
+  if (chunked)
+    ivs[*chunked] = arith::AddIOp::create(rewriter, loc, chunkStart, chunkLoop.getInductionVar());
   auto kLoop = scf::ForOp::create(
-      rewriter, loc, cst(0), cst(kRange), cst(lanes), inits,
+      rewriter, loc, cst(0), cst(kRange), cst(lanes), chunkLoop.getRegionIterArgs(),
       [&](OpBuilder &nb, Location nl, Value kv, ValueRange acc) {
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -339,10 +358,14 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
             next.push_back(vector::FMAOp::create(rewriter, nl, as[i], bs[j], acc[i * tn + j]));
         scf::YieldOp::create(rewriter, nl, next);
       });
+  scf::YieldOp::create(rewriter, loc, kLoop.getResults());
+  rewriter.setInsertionPointAfter(chunkLoop);
+  if (chunked)
+    ivs[*chunked] = chunkStart; // The output does not depend on it (a reduction).
   for (int64_t i = 0; i < tm; ++i) {
     for (int64_t j = 0; j < tn; ++j) {
       Value sum = vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::ADD,
-                                              kLoop.getResult(i * tn + j));
+                                              chunkLoop.getResult(i * tn + j));
       SmallVector<Value> idx = indices(maps[2], i, j, Value());
       Value old = memref::LoadOp::create(rewriter, loc, c, idx);
       memref::StoreOp::create(rewriter, loc, arith::AddFOp::create(rewriter, loc, old, sum), c,
