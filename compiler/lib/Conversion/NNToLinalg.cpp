@@ -217,9 +217,13 @@ struct Lowering {
     RankedTensorType pt = type(part);
     Value old = tensor::ExtractSliceOp::create(b, loc, pt, acc, indexAttrs(offsets),
                                                indexAttrs(pt.getShape()), indexAttrs(strides));
-    Value sum = elementwise(pt, {old, part}, [](OpBuilder &nb, Location nl, ValueRange a) {
-      return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
-    });
+    // The slice itself is the sum's destination, so that bufferization adds into the
+    // accumulator's memory directly rather than into a temporary it then copies back.
+    int64_t rank = pt.getRank();
+    Value sum = generic(pt, {part}, {identity(rank)}, identity(rank), parallel(rank), old,
+                        [](OpBuilder &nb, Location nl, ValueRange a) {
+                          return arith::AddFOp::create(nb, nl, a[1], a[0]).getResult();
+                        });
     return insert(sum, acc, offsets, strides);
   }
 };
