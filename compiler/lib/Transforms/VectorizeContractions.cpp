@@ -466,20 +466,18 @@ struct VectorizeContractionsPass
       // vectorization the contraction patterns recognize.
       SmallVector<unsigned> kept = {s->bcastDim, s->kDim, s->vecDim};
       FailureOr<linalg::GenericOp> reduced = keepOnly(rewriter, block, kept);
-      if (failed(reduced)) {
-        block.emitError("internal error: a register block kept extra dimensions");
-        return signalPassFailure();
-      }
+      // Should either step fail, the tiled op stays a (correct) linalg op for the loop
+      // lowering: slower, never wrong.
+      if (failed(reduced))
+        continue;
       rewriter.eraseOp(block);
       block = *reduced;
       rewriter.setInsertionPoint(block);
       FailureOr<linalg::VectorizationResult> vec =
           linalg::vectorize(rewriter, block, {}, {}, false, false, false,
                             /*createNamedContraction=*/true);
-      if (failed(vec)) {
-        block.emitError("internal error: a register block did not vectorize");
-        return signalPassFailure();
-      }
+      if (failed(vec))
+        continue;
       rewriter.eraseOp(block);
       if (!tiled->loops.empty())
         nests.push_back(tiled->loops.front());
