@@ -13,7 +13,9 @@
 //
 // Saving writes the whole file under a temporary name, fsyncs it, renames it
 // over the target (atomic on POSIX file systems) and fsyncs the folder so the
-// rename itself survives a power loss.
+// rename itself survives a power loss. A process killed in the middle of a
+// save leaves its temporary file behind; the next successful save of the same
+// path removes those of processes that no longer run.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,12 +25,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <set>
 #include <utility>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +125,31 @@ std::string parentDir(const std::string &path) {
   if (slash == 0)
     return "/";
   return path.substr(0, slash);
+}
+
+/// Removes the files "NAME.tmp.<pid>" next to `path` (NAME its file name) that
+/// saves by processes no longer running left behind. Best effort: errors are
+/// ignored, and a file of a live process (or one we may not probe) is kept.
+void removeStaleTemporaries(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  DIR *dir = ::opendir(parentDir(path).c_str());
+  if (!dir)
+    return;
+  while (const dirent *entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0)
+      continue;
+    std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    pid_t pid = pid_t(std::strtol(digits.c_str(), nullptr, 10));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+      continue;
+    ::unlinkat(::dirfd(dir), name.c_str(), 0);
+  }
+  ::closedir(dir);
 }
 
 /// Closes a file descriptor on every path out of a function.
@@ -354,6 +384,7 @@ std::string saveSafetensors(const std::string &path, const std::vector<TensorVie
     return abandon("cannot write " + tmp + ": " + std::strerror(errno));
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return abandon("cannot rename " + tmp + " over it: " + std::strerror(errno));
+  removeStaleTemporaries(path);
 
   // Make the rename durable. Some file systems cannot fsync a folder
   // (EINVAL); the file is in place then, as durable as they allow.

@@ -504,6 +504,10 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   // is to come). Large blocks would be mmap'ed and returned to the system at every free:
   // page faults on every step. Keep freed memory for reuse instead.
   std::signal(SIGINT, onInterrupt);
+  // A file size limit (ulimit -f) would kill the process with SIGXFSZ in the middle of a
+  // checkpoint; ignored, the write fails with EFBIG like a full disk's ENOSPC, the save is
+  // abandoned and the previous checkpoint stays intact.
+  std::signal(SIGXFSZ, SIG_IGN);
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (flags.threads != 1)
@@ -581,6 +585,47 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   for (size_t i = 0; i < step.args.size(); ++i)
     if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
       std::memcpy(args[1].ptrs[i], args[0].ptrs[i], step.args[i].bytes());
+  // `ema = DECAY`: a shadow copy of each trainable parameter, after every step
+  // shadow = DECAY * shadow + (1 - DECAY) * weight, which evaluation (validation, the test
+  // accuracy, early stopping, --evaluate, --predict) uses instead of the weights. State
+  // (batch-norm running statistics) and frozen parameters are used as they are.
+  double emaDecay = train.number("ema", 0);
+  bool useEma = emaDecay > 0;
+  std::vector<std::vector<float>> ema(step.args.size());
+  auto hasEma = [&](const SlotDesc &sl) {
+    return useEma && sl.role == SlotDesc::Param && !sl.frozen;
+  };
+  for (size_t i = 0; i < step.args.size(); ++i)
+    if (hasEma(step.args[i]))
+      ema[i].resize(step.args[i].numElements());
+  auto emaFromWeights = [&](int arena) {
+    for (size_t i = 0; i < step.args.size(); ++i)
+      if (!ema[i].empty())
+        std::memcpy(ema[i].data(), args[arena].ptrs[i], step.args[i].bytes());
+  };
+  auto updateEma = [&](int arena) {
+    for (size_t i = 0; i < step.args.size(); ++i) {
+      float *shadow = ema[i].data();
+      const float *w = static_cast<const float *>(args[arena].ptrs[i]);
+      // In double, rounded once; two statements, so that no compiler fuses them into an FMA
+      // (the tests recompute the shadows bit for bit).
+      for (size_t j = 0, n = ema[i].size(); j < n; ++j) {
+        double kept = emaDecay * double(shadow[j]);
+        double added = (1 - emaDecay) * double(w[j]);
+        shadow[j] = float(kept + added);
+      }
+    }
+  };
+  // The buffers evaluation reads: the arena's, with the shadows in place of the weights.
+  auto evalView = [&](int arena, bool withEma) {
+    Buffers view;
+    view.ptrs = args[arena].ptrs;
+    if (withEma)
+      for (size_t i = 0; i < step.args.size(); ++i)
+        if (!ema[i].empty())
+          view.ptrs[i] = ema[i].data();
+    return view;
+  };
   int lossResult = -1;
   for (size_t r = 0; r < step.results.size(); ++r)
     if (step.results[r].role == SlotDesc::Loss)
@@ -589,7 +634,8 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     fail("the training step returns no loss");
 
   // Checkpoints hold every parameter, state and optimizer-state buffer by name (state
-  // prefixed "state.").
+  // prefixed "state.", the EMA shadows "ema.").
+  auto emaName = [](const SlotDesc &sl) { return "ema." + sl.name; };
   auto checkpointName = [&](const SlotDesc &sl) {
     return sl.role == SlotDesc::State ? "state." + sl.name : sl.name;
   };
@@ -610,9 +656,10 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
     std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
   };
-  /// Loads a checkpoint of this model into both arenas; returns its metadata.
+  /// Loads a checkpoint of this model into both arenas, and its EMA shadows when the model
+  /// keeps some and the file holds them all (`emaLoaded`); returns its metadata.
   auto loadCheckpoint = [&](const std::string &path, const std::string &loadError,
-                            const std::string &from) {
+                            const std::string &from, bool &emaLoaded) {
     std::vector<LoadedTensor> tensors;
     std::map<std::string, std::string> meta;
     LoadedMap byName = readTensors(path, tensors, meta, loadError);
@@ -629,6 +676,19 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       if (t.dtype != DType::F32 || t.shape != sl.shape || t.bytes.size() != sl.bytes())
         fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
       loadSlot(i, t);
+    }
+    emaLoaded = useEma;
+    for (size_t i = 0; i < step.args.size() && emaLoaded; ++i) {
+      if (ema[i].empty())
+        continue;
+      auto it = byName.find(emaName(step.args[i]));
+      emaLoaded = it != byName.end();
+      if (!emaLoaded)
+        break;
+      const LoadedTensor &t = *it->second;
+      if (t.dtype != DType::F32 || t.shape != step.args[i].shape)
+        fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
+      std::memcpy(ema[i].data(), t.bytes.data(), t.bytes.size());
     }
     return meta;
   };
@@ -654,10 +714,12 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     if (flags.weights.empty() || flags.out.empty())
       fail(
           "--predict needs --weights FILE.safetensors (a checkpoint of --save) and --out FILE.npy");
-    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ");
+    bool emaLoaded = false;
+    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ", emaLoaded);
+    Buffers weights = evalView(0, emaLoaded);
     return predict(flags.predict, flags.out, batch, sampleElems, classifier,
                    eval.results[0].numElements() / batch, [&](void *input, void *output) {
-                     std::vector<void *> ptrs = evalArgs(args[0], input, output);
+                     std::vector<void *> ptrs = evalArgs(weights, input, output);
                      std::vector<void *> packed;
                      for (void *&p : ptrs)
                        packed.push_back(&p);
@@ -771,14 +833,16 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   if (flags.evaluate) {
     if (flags.weights.empty())
       fail("--evaluate needs --weights FILE.safetensors (a checkpoint of --save)");
-    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ");
+    bool emaLoaded = false;
+    loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ", emaLoaded);
     if (testSet.size == 0)
       fail("--evaluate: the train block's data has no test set");
-    Metrics m = evaluateOn(testSet, args[0]);
+    Metrics m = evaluateOn(testSet, evalView(0, emaLoaded));
     std::printf("test loss %.4f", m.loss);
     if (m.acc >= 0)
       std::printf("  test acc %.4f", m.acc);
-    std::printf("  (%lld samples)\n", (long long)testSet.size);
+    std::printf("  (%lld samples%s)\n", (long long)testSet.size,
+                emaLoaded ? ", the EMA of the weights" : "");
     if (flags.json)
       std::printf("{\"model\": \"%s\", \"test_samples\": %lld, \"test_loss\": %.6f, "
                   "\"test_acc\": %.4f}\n",
@@ -823,34 +887,78 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   std::vector<uint8_t> rawX(batcher.featureBytes());
   std::vector<int32_t> labels(batch * std::max<int64_t>(1, trainSet.targetWidth));
 
-  // Checkpoints: every parameter, state and optimizer-state buffer by name, with the step
-  // and the epochs done. The batch order and the dropout keys are functions of (seed, epoch)
-  // and (seed, step), so a resumed run continues exactly as the uninterrupted one would.
+  // Checkpoints: every parameter, state and optimizer-state buffer by name, the EMA
+  // shadows, the step and the epochs done. The batch order and the dropout keys are
+  // functions of (seed, epoch) and (seed, step), so a resumed run continues exactly as the
+  // uninterrupted one would. One saved in the middle of an epoch (Ctrl-C) also records the
+  // steps of that epoch done ("epoch_step") and the sum of their losses ("epoch_loss", a
+  // hexadecimal float, exact); a resumed run skips those batches.
+  //
+  // Saving is atomic (saveSafetensors): a kill at any moment leaves the previous file or the
+  // new one. A save that fails (a full disk, a file size limit, an unwritable folder) ends
+  // the run with exit code 1, naming the file, the reason and the last good checkpoint,
+  // which is intact: training on without a way to keep its result would only waste it.
   std::string lastSaved;
-  auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone) {
+  auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone, int64_t epochStep,
+                            double epochLoss) {
     std::vector<TensorView> views;
     for (size_t i = 0; i < step.args.size(); ++i) {
       const SlotDesc &sl = step.args[i];
       if (isWeight(sl))
         views.push_back({checkpointName(sl), DType::F32, sl.shape, args[cur].ptrs[i]});
     }
+    for (size_t i = 0; i < step.args.size(); ++i)
+      if (!ema[i].empty())
+        views.push_back({emaName(step.args[i]), DType::F32, step.args[i].shape, ema[i].data()});
     std::map<std::string, std::string> meta = {{"format", "nnc-checkpoint-1"},
                                                {"model", model.model},
                                                {"step", std::to_string(int64_t(stepCounter))},
                                                {"epoch", std::to_string(epochsDone)},
                                                {"seed", std::to_string(seed)}};
+    std::string when = "after epoch " + std::to_string(epochsDone);
+    if (epochStep > 0) {
+      char hex[64];
+      std::snprintf(hex, sizeof(hex), "%a", epochLoss);
+      meta["epoch_step"] = std::to_string(epochStep);
+      meta["epoch_loss"] = hex;
+      when = "at step " + std::to_string(int64_t(stepCounter)) + ", in epoch " +
+             std::to_string(epochsDone + 1);
+    }
+    if (useEma) {
+      char decay[64];
+      std::snprintf(decay, sizeof(decay), "%.17g", emaDecay);
+      meta["ema"] = decay;
+    }
     std::string e = saveSafetensors(path, views, meta);
     if (!e.empty())
-      fail("could not save the checkpoint (the previous one, if any, is intact): " + e);
-    lastSaved = path + " (after epoch " + std::to_string(epochsDone) + ")";
+      fail("could not save the checkpoint (the previous one, if any, is intact): " + e + ". " +
+           (lastSaved.empty() ? std::string("No checkpoint of this run was written before.")
+                              : "The last good checkpoint is " + lastSaved + "."));
+    lastSaved = path + " (" + when + ")";
   };
-  int64_t firstEpoch = 0;
+  int64_t firstEpoch = 0, resumeStep = 0;
+  double resumeLoss = 0;
+  bool emaLoaded = false;
   if (!flags.resume.empty()) {
-    std::map<std::string, std::string> meta = loadCheckpoint(
-        flags.resume, "cannot resume: ", "cannot resume from '" + flags.resume + "': ");
+    std::string from = "cannot resume from '" + flags.resume + "': ";
+    std::map<std::string, std::string> meta =
+        loadCheckpoint(flags.resume, "cannot resume: ", from, emaLoaded);
+    if (useEma && !emaLoaded)
+      fail(from + "it holds no EMA of the weights ('ema.*' tensors), which the train block's "
+                  "'ema' keeps; it was saved without 'ema'");
     stepCounter = float(std::atoll(meta["step"].c_str()));
     firstEpoch = std::atoll(meta["epoch"].c_str());
+    resumeStep = std::atoll(meta["epoch_step"].c_str());
+    resumeLoss = std::strtod(meta["epoch_loss"].c_str(), nullptr);
+    if (resumeStep < 0 || resumeStep > batcher.numBatches())
+      fail(from + "it was saved at step " + std::to_string(resumeStep) +
+           " of an epoch, which now has " + std::to_string(batcher.numBatches()) +
+           " (another --limit, batch size or data?)");
     cur = 0;
+    lastSaved = flags.resume + " (after epoch " + meta["epoch"] + ")";
+    if (resumeStep > 0)
+      lastSaved = flags.resume + " (at step " + meta["step"] + ", in epoch " +
+                  std::to_string(firstEpoch + 1) + ")";
   }
   // The train block's `checkpoint` when no --save is given.
   std::string savePath = flags.save;
@@ -900,12 +1008,17 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       fail("init_from: '" + path + "' holds none of the model's parameters");
   }
 
+  // The shadows start as the weights (initialized, or loaded by init_from).
+  if (useEma && !emaLoaded)
+    emaFromWeights(cur);
+
   Metrics val;
   bool plotting = !flags.plot.empty();
   std::vector<EpochPoint> plotPoints;
   int64_t epochsRun = firstEpoch, bestEpoch = -1, badEpochs = 0;
   double bestValue = 0;
   std::vector<std::vector<char>> bestCopy(step.args.size());
+  std::vector<std::vector<float>> bestEma(step.args.size());
   if (stopping)
     for (size_t i = 0; i < step.args.size(); ++i)
       bestCopy[i].resize(step.args[i].bytes());
@@ -921,8 +1034,15 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
     batcher.startEpoch(epoch);
     double lossSum = 0;
+    // Resuming from the middle of this epoch: skip the batches already trained on.
+    int64_t firstStep = 0;
+    if (epoch == firstEpoch && resumeStep > 0) {
+      for (; firstStep < resumeStep; ++firstStep)
+        batcher.next(rawX.data(), labels.data());
+      lossSum = resumeLoss;
+    }
     auto e0 = std::chrono::steady_clock::now();
-    for (int64_t s = 0; s < steps; ++s) {
+    for (int64_t s = firstStep; s < steps; ++s) {
       batcher.next(rawX.data(), labels.data());
       if (trainSet.isU8)
         for (int64_t j = 0; j < batch * sampleElems; ++j)
@@ -960,22 +1080,23 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       if (metrics && int64_t(stepCounter) % logEvery == 0)
         std::fprintf(metrics, "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.6f}\n",
                      (long long)stepCounter, (long long)epoch + 1, loss);
+      cur = 1 - cur;
+      if (useEma)
+        updateEma(cur);
       if (interrupted) {
         // Ctrl-C: finish the step, keep what was learned, leave cleanly.
-        cur = 1 - cur;
         std::string path = savePath.empty() ? model.model + ".interrupted.safetensors" : savePath;
-        saveCheckpoint(path, epoch);
+        saveCheckpoint(path, epoch, s + 1, lossSum);
         std::fflush(stdout);
         std::fprintf(stderr,
                      "\n%s: interrupted at step %lld (epoch %lld); saved %s (resume with "
-                     "--resume %s: the interrupted epoch is run again)\n",
+                     "--resume %s: it goes on from that step)\n",
                      toolName.c_str(), (long long)stepCounter, (long long)epoch + 1, path.c_str(),
                      path.c_str());
         if (metrics)
           std::fclose(metrics);
         return 130;
       }
-      cur = 1 - cur;
       if (tty && (s % 50 == 0 || s + 1 == steps)) {
         double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
         std::printf("\repoch %lld/%lld  step %lld/%lld  loss %.4f  %.0f samples/s   ",
@@ -986,11 +1107,11 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     }
     double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
     trainSeconds += el;
-    samples += steps * batch;
+    samples += (steps - firstStep) * batch;
     lastLoss = lossSum / steps;
     epochsRun = epoch + 1;
     if (valSet.size > 0)
-      val = evaluateOn(valSet, args[cur]);
+      val = evaluateOn(valSet, evalView(cur, useEma));
     if (metrics) {
       std::fprintf(metrics, "{\"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f",
                    (long long)epoch + 1, (long long)stepCounter, lastLoss);
@@ -1015,6 +1136,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
         for (size_t i = 0; i < step.args.size(); ++i)
           if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
             std::memcpy(bestCopy[i].data(), args[cur].ptrs[i], step.args[i].bytes());
+        bestEma = ema;
       } else if (++badEpochs >= int64_t(stopping->number("patience", 3))) {
         stop = true;
         // Back to the best weights, in both arenas.
@@ -1022,10 +1144,11 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
           if (step.args[i].role == SlotDesc::Param || step.args[i].role == SlotDesc::State)
             for (int k = 0; k < 2; ++k)
               std::memcpy(args[k].ptrs[i], bestCopy[i].data(), step.args[i].bytes());
+        ema = bestEma;
       }
     }
     if (!savePath.empty() && (stop || (epoch + 1) % every == 0 || epoch + 1 == epochs))
-      saveCheckpoint(savePath, epoch + 1);
+      saveCheckpoint(savePath, epoch + 1, 0, 0);
     if (stop) {
       if (tty)
         std::printf("\r");
@@ -1041,7 +1164,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     // Long runs of short epochs (the small CSV models) print ten summaries, not hundreds.
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
     if (show || plotting) {
-      testAcc = runEval(args[cur]);
+      testAcc = runEval(evalView(cur, useEma));
       if (plotting)
         plotPoints.back().testAcc = testAcc;
     }
@@ -1057,15 +1180,15 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       std::printf("  val acc %.4f", val.acc);
     if (testAcc >= 0)
       std::printf("  test acc %.4f", testAcc);
-    std::printf("  %.0f samples/s  %.1fs\n", steps * batch / el, el);
+    std::printf("  %.0f samples/s  %.1fs\n", (steps - firstStep) * batch / el, el);
     std::fflush(stdout);
   }
   if (metrics)
     std::fclose(metrics);
   // Of the final (or restored best) weights.
-  testAcc = runEval(args[cur]);
+  testAcc = runEval(evalView(cur, useEma));
   if (valSet.size > 0)
-    val = evaluateOn(valSet, args[cur]);
+    val = evaluateOn(valSet, evalView(cur, useEma));
   if (bestEpoch < 0)
     bestEpoch = epochsRun - 1;
   if (plotting) {
@@ -1077,10 +1200,10 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
                 "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "
                 "\"val_loss\": %.6f, \"val_acc\": %.4f, \"best_epoch\": %lld, "
-                "\"compile_s\": %.3f}\n",
+                "\"ema\": %g, \"compile_s\": %.3f}\n",
                 model.model.c_str(), (long long)batch, (long long)epochsRun,
                 samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, val.loss, val.acc,
-                (long long)bestEpoch + 1, compileSeconds);
+                (long long)bestEpoch + 1, emaDecay, compileSeconds);
   std::fflush(stdout);
   return 0;
 }

@@ -5,8 +5,9 @@
 // `safetensors` package is not installed) and a file laid out like the
 // reference writer's read back by us; atomic saving under real failures (a
 // blocked temporary name, a full disk simulated with RLIMIT_FSIZE, an
-// unwritable folder, a failing rename); and one refusal per way a file can
-// be corrupt, plus every truncation and many byte flips of a valid file.
+// unwritable folder, a failing rename); the cleanup after killed saves; and
+// one refusal per way a file can be corrupt, plus every truncation and many
+// byte flips of a valid file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -320,6 +321,30 @@ TEST(SafetensorsAtomic, UnwritableFolderLeavesOldFile) {
   EXPECT_THAT(err, HasSubstr(path + ": cannot create the temporary file"));
   EXPECT_THAT(err, HasSubstr("Permission denied"));
   EXPECT_EQ(readBytes(path), old);
+}
+
+TEST(SafetensorsAtomic, RemovesTemporariesOfKilledSaves) {
+  // A save killed (SIGKILL) before its rename leaves "PATH.tmp.<pid>"; the next successful
+  // save of PATH removes those of processes that no longer run, and no other file.
+  ScratchDir dir;
+  std::string path = dir.path("m.safetensors");
+  pid_t dead = ::fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0)
+    ::_exit(0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  std::string stale = path + ".tmp." + std::to_string(dead);
+  std::string live = path + ".tmp." + std::to_string(getppid());
+  std::string other = dir.path("other.safetensors.tmp." + std::to_string(dead));
+  std::string notPid = path + ".tmp.x" + std::to_string(dead);
+  for (const std::string &f : {stale, live, other, notPid})
+    writeText(f, "torn");
+  Fixture f;
+  ASSERT_EQ(saveSafetensors(path, f.views(), {}), "");
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::exists(other));
+  EXPECT_TRUE(std::filesystem::exists(notPid));
 }
 
 TEST(SafetensorsAtomic, MissingFolderAndFailedRename) {

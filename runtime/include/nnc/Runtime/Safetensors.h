@@ -57,7 +57,9 @@ struct LoadedTensor {
 /// Writes `tensors` (in the given order, offsets increasing) and `metadata`
 /// to `path` atomically: the data goes to "PATH.tmp.<pid>", is flushed to
 /// disk, renamed over `path`, and the folder is flushed. On failure the
-/// temporary file is removed and a previous file at `path` is unchanged.
+/// temporary file is removed and a previous file at `path` is unchanged. A
+/// successful save also removes the temporary files of `path` that killed
+/// processes left ("PATH.tmp.<pid>" of a pid no longer running).
 /// Names must be unique, non-empty and not "__metadata__". Returns "" or
 /// "PATH: reason".
 std::string saveSafetensors(const std::string &path, const std::vector<TensorView> &tensors,
