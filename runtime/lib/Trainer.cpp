@@ -656,10 +656,13 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     std::memcpy(args[0].ptrs[i], t.bytes.data(), t.bytes.size());
     std::memcpy(args[1].ptrs[i], t.bytes.data(), t.bytes.size());
   };
+  using MoreFn = std::function<void(const LoadedMap &, std::map<std::string, std::string> &)>;
   /// Loads a checkpoint of this model into both arenas, and its EMA shadows when the model
-  /// keeps some and the file holds them all (`emaLoaded`); returns its metadata.
+  /// keeps some and the file holds them all (`emaLoaded`); `more` reads what else the caller
+  /// needs from the tensors and the metadata. Returns the metadata.
   auto loadCheckpoint = [&](const std::string &path, const std::string &loadError,
-                            const std::string &from, bool &emaLoaded) {
+                            const std::string &from, bool &emaLoaded,
+                            const MoreFn &more = nullptr) {
     std::vector<LoadedTensor> tensors;
     std::map<std::string, std::string> meta;
     LoadedMap byName = readTensors(path, tensors, meta, loadError);
@@ -690,6 +693,8 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
         fail(from + "tensor '" + t.name + "' does not have the model's shape and type (f32)");
       std::memcpy(ema[i].data(), t.bytes.data(), t.bytes.size());
     }
+    if (more)
+      more(byName, meta);
     return meta;
   };
   // The arguments of the evaluation function: the input, the parameters and state of
@@ -898,6 +903,21 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   // new one. A save that fails (a full disk, a file size limit, an unwritable folder) ends
   // the run with exit code 1, naming the file, the reason and the last good checkpoint,
   // which is intact: training on without a way to keep its result would only waste it.
+  //
+  // With early stopping they also hold its state: the best epoch so far ("best_epoch"), its
+  // value ("best_value", exact), the epochs since ("bad_epochs") and its parameters, state and
+  // shadows ("best.NAME"), so that a resumed run stops when and where the uninterrupted one
+  // would.
+  int64_t bestEpoch = -1, badEpochs = 0;
+  double bestValue = 0;
+  std::vector<std::vector<char>> bestCopy(step.args.size());
+  std::vector<std::vector<float>> bestEma(step.args.size());
+  auto isBestKept = [&](const SlotDesc &sl) {
+    return stopping && (sl.role == SlotDesc::Param || sl.role == SlotDesc::State);
+  };
+  for (size_t i = 0; i < step.args.size(); ++i)
+    if (isBestKept(step.args[i]))
+      bestCopy[i].resize(step.args[i].bytes());
   std::string lastSaved;
   auto saveCheckpoint = [&](const std::string &path, int64_t epochsDone, int64_t epochStep,
                             double epochLoss) {
@@ -915,6 +935,20 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
                                                {"step", std::to_string(int64_t(stepCounter))},
                                                {"epoch", std::to_string(epochsDone)},
                                                {"seed", std::to_string(seed)}};
+    if (stopping && bestEpoch >= 0) {
+      for (size_t i = 0; i < step.args.size(); ++i) {
+        const SlotDesc &sl = step.args[i];
+        if (isBestKept(sl))
+          views.push_back({"best." + checkpointName(sl), DType::F32, sl.shape, bestCopy[i].data()});
+        if (!bestEma[i].empty())
+          views.push_back({"best." + emaName(sl), DType::F32, sl.shape, bestEma[i].data()});
+      }
+      char value[64];
+      std::snprintf(value, sizeof(value), "%a", bestValue);
+      meta["best_epoch"] = std::to_string(bestEpoch + 1);
+      meta["best_value"] = value;
+      meta["bad_epochs"] = std::to_string(badEpochs);
+    }
     std::string when = "after epoch " + std::to_string(epochsDone);
     if (epochStep > 0) {
       char hex[64];
@@ -941,8 +975,32 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   bool emaLoaded = false;
   if (!flags.resume.empty()) {
     std::string from = "cannot resume from '" + flags.resume + "': ";
+    // Early stopping's state, when the file has it.
+    auto loadBest = [&](const LoadedMap &byName, std::map<std::string, std::string> &meta) {
+      if (!stopping || !meta.count("best_epoch"))
+        return;
+      auto load = [&](const std::string &name, void *dst, size_t bytes) {
+        auto it = byName.find(name);
+        if (it == byName.end() || it->second->dtype != DType::F32 ||
+            it->second->bytes.size() != bytes)
+          fail(from + "its early-stopping state has no tensor '" + name + "' of the model's shape");
+        std::memcpy(dst, it->second->bytes.data(), bytes);
+      };
+      for (size_t i = 0; i < step.args.size(); ++i) {
+        const SlotDesc &sl = step.args[i];
+        if (isBestKept(sl))
+          load("best." + checkpointName(sl), bestCopy[i].data(), bestCopy[i].size());
+        if (!ema[i].empty()) {
+          bestEma[i].resize(ema[i].size());
+          load("best." + emaName(sl), bestEma[i].data(), ema[i].size() * sizeof(float));
+        }
+      }
+      bestEpoch = std::atoll(meta["best_epoch"].c_str()) - 1;
+      bestValue = std::strtod(meta["best_value"].c_str(), nullptr);
+      badEpochs = std::atoll(meta["bad_epochs"].c_str());
+    };
     std::map<std::string, std::string> meta =
-        loadCheckpoint(flags.resume, "cannot resume: ", from, emaLoaded);
+        loadCheckpoint(flags.resume, "cannot resume: ", from, emaLoaded, loadBest);
     if (useEma && !emaLoaded)
       fail(from + "it holds no EMA of the weights ('ema.*' tensors), which the train block's "
                   "'ema' keeps; it was saved without 'ema'");
@@ -1015,13 +1073,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   Metrics val;
   bool plotting = !flags.plot.empty();
   std::vector<EpochPoint> plotPoints;
-  int64_t epochsRun = firstEpoch, bestEpoch = -1, badEpochs = 0;
-  double bestValue = 0;
-  std::vector<std::vector<char>> bestCopy(step.args.size());
-  std::vector<std::vector<float>> bestEma(step.args.size());
-  if (stopping)
-    for (size_t i = 0; i < step.args.size(); ++i)
-      bestCopy[i].resize(step.args[i].bytes());
+  int64_t epochsRun = firstEpoch;
 
   // Metrics for plotting: one JSON object per line, flushed each epoch.
   std::FILE *metrics = nullptr;
