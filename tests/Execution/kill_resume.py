@@ -5,8 +5,8 @@
 
 Runs `TRAINER ARGS --save DIR/ref.safetensors` once uninterrupted (timing it), then the same
 command with `--save DIR/ck.safetensors` (and `--resume DIR/ck.safetensors` once that file
-exists) N times, each killed once it has saved a checkpoint plus a random delay of up to three
-epochs (random.Random(S), so the delays are the same every run) with SIGKILL, or with SIGINT
+exists) N times, each killed once it has saved two checkpoints plus a random delay of up to
+three epochs (random.Random(S), so the delays are the same every run) with SIGKILL, or with SIGINT
 every K-th time (the trainer saves in the middle of an epoch then). After each kill the checkpoint, if any, must be a complete safetensors file
 (checked here, by the format's rules) and no run may fail. A last run resumes to the end; its
 checkpoint must equal the uninterrupted run's byte for byte, and no temporary file of a
@@ -89,21 +89,29 @@ def main():
             return None
 
     rng = random.Random(a.seed)
-    counts = {"SIGKILL": 0, "SIGINT": 0, "resumed": 0, "finished": 0}
+    counts = {"SIGKILL": 0, "SIGINT": 0, "resumed": 0, "finished": 0, "mid-save": 0}
     for k in range(a.kills):
         resume = ["--resume", ck] if os.path.exists(ck) else []
         before = check_safetensors(ck) if resume else None
         sig = signal.SIGINT if a.sigint_every and k % a.sigint_every == a.sigint_every - 1 \
             else signal.SIGKILL
-        # Each run is killed once it has saved a checkpoint (so that every run makes progress),
-        # after a further random delay of up to three epochs: the kills land in the steps, the
+        # Each run is killed once it has saved two checkpoints (so that every run makes
+        # progress), after a further random delay of up to three epochs (timed by this run's
+        # last two saves, or the uninterrupted run's if shorter, so that a load that comes or
+        # goes cannot make the runs finish before all kills): the kills land in the steps, the
         # evaluation and the saves alike.
-        delay = rng.uniform(0, 3 * per_epoch)
+        fraction = rng.uniform(0, 3)
         was = stamp()
         p = subprocess.Popen(cmd + ["--save", ck] + resume, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
-        while p.poll() is None and stamp() == was:
-            time.sleep(0.001)
+        saves = []
+        while p.poll() is None and len(saves) < 2:
+            now = stamp()
+            if now != was:
+                saves.append(time.monotonic())
+                was = now
+            time.sleep(0.0005)
+        delay = fraction * min(per_epoch, saves[1] - saves[0] if len(saves) == 2 else per_epoch)
         try:
             p.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -116,12 +124,15 @@ def main():
         if before and after and int(after["step"]) < int(before["step"]):
             sys.exit(f"FAIL: the checkpoint went back from step {before['step']} to {after['step']}")
         counts["resumed"] += bool(resume)
+        torn = [f for f in glob.glob(ck + ".tmp.*") if f.endswith(f".{p.pid}")]
+        counts["mid-save"] += bool(torn)
         where = "none"
         if after:
             where = f"step {after['step']}, epoch {after['epoch']}" + (
                 f" and {after['epoch_step']} steps" if "epoch_step" in after else "")
-        print(f"run {k + 1}: {signal.Signals(sig).name} {delay * 1000:.0f}ms after a save -> "
-              f"exit {p.returncode}, the checkpoint at {where}")
+        print(f"run {k + 1}: {signal.Signals(sig).name} {delay * 1000:.1f}ms after a save -> "
+              f"exit {p.returncode}, the checkpoint at {where}"
+              + (" (killed in the middle of a save)" if torn else ""))
         if p.returncode == 0:
             counts["finished"] += 1
             break
@@ -139,7 +150,8 @@ def main():
     if left:
         sys.exit(f"FAIL: temporary files of killed saves remain: {left}")
     print(f"PASS: {counts['SIGKILL']} SIGKILL, {counts['SIGINT']} SIGINT, "
-          f"{counts['resumed']} runs resumed; the result is bit-identical to the uninterrupted run")
+          f"{counts['resumed']} runs resumed, {counts['mid-save']} killed in the middle of a save; "
+          "the result is bit-identical to the uninterrupted run")
 
 
 if __name__ == "__main__":
