@@ -223,6 +223,10 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
       out.*(text->second) = value;
     } else if (num != std::end(integers)) {
       err = integer(name, value, out.*(num->second));
+      // 0 means "not given" in TrainerFlags: an explicit 0 would silently fall back to
+      // the train block's setting.
+      if (err.empty() && name != "seed" && out.*(num->second) == 0)
+        err = "--" + name + ": expected a positive number, found '" + value + "'";
     } else if (name == "threads") {
       int64_t t = 0;
       if (!integer(name, value, t).empty() || t < 1)
@@ -233,6 +237,8 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
       out.lr = std::strtod(value.c_str(), &end);
       if (value.empty() || *end)
         err = "--lr: expected a number, found '" + value + "'";
+      else if (!(out.lr > 0) || !std::isfinite(out.lr))
+        err = "--lr: expected a positive number, found '" + value + "'";
     }
     if (!err.empty())
       return err;

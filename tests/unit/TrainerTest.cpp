@@ -142,6 +142,9 @@ TEST(TrainerFlags, RefusesBadCommandLines) {
   EXPECT_EQ(parse({"--epochs"}, false, f), "--epochs needs a value");
   EXPECT_EQ(parse({"--lr", "1e"}, false, f), "--lr: expected a number, found '1e'");
   EXPECT_EQ(parse({"--threads=0"}, false, f), "--threads: expected a positive number, found '0'");
+  EXPECT_EQ(parse({"--epochs", "0"}, false, f), "--epochs: expected a positive number, found '0'");
+  EXPECT_EQ(parse({"--lr=0"}, false, f), "--lr: expected a positive number, found '0'");
+  EXPECT_EQ(parse({"--seed", "0"}, false, f), "");
   EXPECT_EQ(parse({"--limit", "-5"}, false, f),
             "--batch, --epochs, --limit and --lr must not be negative");
 }
