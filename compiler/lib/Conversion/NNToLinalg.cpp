@@ -211,6 +211,23 @@ struct Lowering {
                                          indexAttrs(type(src).getShape()), indexAttrs(strides));
   }
 
+  /// The loops of a pooling window, (n, c, kh, kw, oh, ow): the window loops outside, so
+  /// that the innermost loop runs along an output row (vectorized) rather than over the two
+  /// elements of a window row. The maps of the padded input, the output and the window
+  /// tensor, and the iterators.
+  struct PoolLoops {
+    AffineMap x, y, k;
+    SmallVector<IteratorType> iters;
+  };
+  PoolLoops poolLoops(ArrayRef<int64_t> strides) {
+    auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
+    return {AffineMap::get(6, 0, {d(0), d(1), d(4) * strides[0] + d(2), d(5) * strides[1] + d(3)}, ctx()),
+            AffineMap::get(6, 0, {d(0), d(1), d(4), d(5)}, ctx()),
+            AffineMap::get(6, 0, {d(2), d(3)}, ctx()),
+            {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+             IteratorType::reduction, IteratorType::parallel, IteratorType::parallel}};
+  }
+
   /// acc[offsets :: strides] += part: the strided slice is read, added to and written back
   /// in place, so a scatter of several parts touches each part's elements only.
   Value addStrided(Value acc, Value part, ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
@@ -783,15 +800,7 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     bool isMax = isa<nn::MaxPool2dOp>(op);
     ArrayRef<int64_t> k = arr("kernel"), s = arr("strides"), p = arr("padding");
     Value x = L.pad2d(op->getOperand(0), p, isMax ? -INFINITY : 0.0);
-    auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
-    // (n, c, kh, kw, oh, ow): the window loops outside, so that the innermost loop runs along
-    // an output row (vectorized) rather than over the two elements of a window row.
-    AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(4) * s[0] + dim(2), dim(5) * s[1] + dim(3)}, L.ctx());
-    AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(4), dim(5)}, L.ctx());
-    AffineMap km = AffineMap::get(6, 0, {dim(2), dim(3)}, L.ctx());
-    SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::parallel,
-                                    IteratorType::reduction, IteratorType::reduction,
-                                    IteratorType::parallel, IteratorType::parallel};
+    auto [xm, ym, km, it] = L.poolLoops(s);
     Type et = resultType().getElementType();
     Value win = L.window(k, et);
     Value r = L.generic(resultType(), {x, win}, {xm, km}, ym, it, L.full(resultType(), isMax ? -INFINITY : 0.0),
@@ -814,19 +823,12 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
     Value g = op->getOperand(isMax ? 1 : 0);
     RankedTensorType gt = L.type(g), xt = resultType();
     Type et = xt.getElementType();
-    auto dim = [&](int64_t i) { return b.getAffineDimExpr(i); };
     Value arg;
     if (isMax) {
       // The position of each window's first maximum, kh * KW + kw.
       Value x = L.pad2d(op->getOperand(0), p, -INFINITY);
-      // (n, c, kh, kw, oh, ow), as the forward op.
-      AffineMap xm = AffineMap::get(6, 0, {dim(0), dim(1), dim(4) * s[0] + dim(2), dim(5) * s[1] + dim(3)}, L.ctx());
-      AffineMap ym = AffineMap::get(6, 0, {dim(0), dim(1), dim(4), dim(5)}, L.ctx());
-      SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::parallel,
-                                      IteratorType::reduction, IteratorType::reduction,
-                                      IteratorType::parallel, IteratorType::parallel};
+      auto [xm, ym, km, it] = L.poolLoops(s);
       RankedTensorType it32 = gt.clone(b.getI32Type());
-      AffineMap km = AffineMap::get(6, 0, {dim(2), dim(3)}, L.ctx());
       auto gen = linalg::GenericOp::create(
           b, loc, TypeRange{gt, it32}, ValueRange{x, L.window(k, et)},
           ValueRange{L.full(gt, -INFINITY), L.full(it32, -1)},

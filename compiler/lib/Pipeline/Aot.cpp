@@ -172,11 +172,8 @@ FailureOr<VectorTarget> nnc::vectorTargetOf(ModuleOp module, const AotTarget &ta
   if (failed(tm))
     return failure();
   const llvm::MCSubtargetInfo *sti = (*tm)->getMCSubtargetInfo();
-  if (sti->checkFeatures("+avx512f"))
-    return VectorTarget{512, 32};
-  if (sti->checkFeatures("+avx"))
-    return VectorTarget{256, 16};
-  return VectorTarget{128, 16};
+  return vectorTargetForFeatures(
+      [&](llvm::StringRef f) { return sti->checkFeatures(("+" + f).str()); });
 }
 
 LogicalResult nnc::emitTrainer(ModuleOp module, const runtime::ModelDescription &model,

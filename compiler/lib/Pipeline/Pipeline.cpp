@@ -155,13 +155,18 @@ static Signature signatureOf(func::FuncOp f) {
   return sig;
 }
 
-VectorTarget nnc::hostVectorTarget() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f"))
+VectorTarget
+nnc::vectorTargetForFeatures(llvm::function_ref<bool(llvm::StringRef)> hasFeature) {
+  if (hasFeature("avx512f"))
     return {512, 32};
-  if (features.lookup("avx2") || features.lookup("avx"))
+  if (hasFeature("avx"))
     return {256, 16};
   return {128, 16};
+}
+
+VectorTarget nnc::hostVectorTarget() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return vectorTargetForFeatures([&](llvm::StringRef f) { return features.lookup(f); });
 }
 
 /// Moves each linalg op of the entry points into a noinline function of its own (see

@@ -64,17 +64,36 @@ int64_t positionIn(AffineMap map, unsigned dim) {
   return -1;
 }
 
-std::optional<Structure> analyze(linalg::GenericOp op) {
+/// Of `candidates`, the one that comes last among `map`'s results (nearest the innermost).
+std::optional<unsigned> lastIn(AffineMap map, ArrayRef<unsigned> candidates) {
+  std::optional<unsigned> last;
+  int64_t best = -1;
+  for (unsigned c : candidates)
+    if (int64_t p = positionIn(map, c); p > best) {
+      best = p;
+      last = c;
+    }
+  return last;
+}
+
+/// The dimensions of a float contraction on buffers with static shapes (two inputs, one
+/// output), the only kind the blocks handle.
+std::optional<linalg::ContractionDimensions> contractionDims(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return std::nullopt;
   auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
   if (!outType || !isa<Float32Type, Float64Type>(outType.getElementType()) ||
-      !outType.hasStaticShape())
-    return std::nullopt;
-  if (!linalg::isaContractionOpInterface(op))
+      !outType.hasStaticShape() || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
   if (failed(dims))
+    return std::nullopt;
+  return *dims;
+}
+
+std::optional<Structure> analyze(linalg::GenericOp op) {
+  std::optional<linalg::ContractionDimensions> dims = contractionDims(op);
+  if (!dims)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap lhs = maps[0], rhs = maps[1], out = maps[2];
@@ -93,25 +112,18 @@ std::optional<Structure> analyze(linalg::GenericOp op) {
   } else {
     return std::nullopt;
   }
-  Structure s;
-  s.vecDim = *d;
   // m: the broadcast dimension nearest the output's innermost one; k: the reduction
   // dimension nearest the vector operand's innermost one (the shortest stride).
-  int64_t best = -1;
-  for (unsigned c : bcastCandidates)
-    if (int64_t p = positionIn(out, c); p > best) {
-      best = p;
-      s.bcastDim = c;
-    }
-  best = -1;
-  for (unsigned c : dims->k)
-    if (int64_t p = positionIn(vecMap, c); p > best) {
-      best = p;
-      s.kDim = c;
-    }
-  if (best < 0)
+  std::optional<unsigned> m = lastIn(out, bcastCandidates), k = lastIn(vecMap, dims->k);
+  if (!m || !k)
     return std::nullopt;
-  return s;
+  return Structure{*d, *m, *k};
+}
+
+/// The elements of `op`'s output type in a vector register.
+int64_t lanesFor(linalg::GenericOp op, int64_t vectorBits) {
+  Type elem = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
+  return std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
 }
 
 /// The largest divisor of `n` that is at most `cap`.
@@ -227,37 +239,20 @@ struct DotStructure {
 };
 
 std::optional<DotStructure> analyzeDot(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return std::nullopt;
-  auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
-  if (!outType || !isa<Float32Type, Float64Type>(outType.getElementType()) ||
-      !outType.hasStaticShape() || !linalg::isaContractionOpInterface(op))
+  std::optional<linalg::ContractionDimensions> dims = contractionDims(op);
+  if (!dims)
     return std::nullopt;
   for (OpOperand *in : op.getDpsInputOperands())
     if (!cast<MemRefType>(in->get().getType()).getLayout().isIdentity())
       return std::nullopt;
-  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims))
-    return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   std::optional<unsigned> k = innermostDim(maps[0]);
   if (!k || innermostDim(maps[1]) != k || !llvm::is_contained(dims->k, *k))
     return std::nullopt;
-  DotStructure s{0, 0, *k};
-  int64_t bestM = -1, bestN = -1;
-  for (unsigned d : dims->m)
-    if (int64_t p = positionIn(maps[2], d); p > bestM) {
-      bestM = p;
-      s.mDim = d;
-    }
-  for (unsigned d : dims->n)
-    if (int64_t p = positionIn(maps[2], d); p > bestN) {
-      bestN = p;
-      s.nDim = d;
-    }
-  if (bestM < 0 || bestN < 0)
+  std::optional<unsigned> m = lastIn(maps[2], dims->m), n = lastIn(maps[2], dims->n);
+  if (!m || !n)
     return std::nullopt;
-  return s;
+  return DotStructure{*m, *n, *k};
 }
 
 /// Replaces a dot-form contraction by loops around a TM × TN block of vector accumulators
@@ -387,27 +382,24 @@ struct VectorizeContractionsPass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
-    SmallVector<linalg::GenericOp> worklist, dots;
+    SmallVector<linalg::GenericOp> worklist;
+    SmallVector<std::pair<linalg::GenericOp, DotStructure>> dots;
     func.walk([&](linalg::GenericOp op) {
       if (analyze(op))
         worklist.push_back(op);
-      else if (analyzeDot(op))
-        dots.push_back(op);
+      else if (std::optional<DotStructure> s = analyzeDot(op))
+        dots.emplace_back(op, *s);
     });
 
     SmallVector<Operation *> nests;
-    for (linalg::GenericOp op : dots) {
-      Type elem = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
-      int64_t lanes = std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
-      nests.push_back(buildDotBlock(rewriter, op, *analyzeDot(op), lanes, registers));
-    }
+    for (auto [op, s] : dots)
+      nests.push_back(buildDotBlock(rewriter, op, s, lanesFor(op, vectorBits), registers));
     while (!worklist.empty()) {
       linalg::GenericOp op = worklist.pop_back_val();
       std::optional<Structure> s = analyze(op);
       if (!s)
         continue;
-      Type elem = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
-      int64_t lanes = std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
+      int64_t lanes = lanesFor(op, vectorBits);
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       int64_t n = ranges[s->vecDim], m = ranges[s->bcastDim];
 

@@ -54,6 +54,9 @@ struct VectorTarget {
   int64_t registers;  // vector registers
 };
 
+/// The vector width and register count of an x86 CPU with the given features ("avx512f").
+VectorTarget vectorTargetForFeatures(llvm::function_ref<bool(llvm::StringRef)> hasFeature);
+
 /// The host CPU's vector width and register count.
 VectorTarget hostVectorTarget();
 
