@@ -66,9 +66,8 @@ int main(int argc, char **argv) {
     return 1;
   if (flags.lr > 0)
     setLearningRate(*module, flags.lr);
-  CompileOptions co;
   // NNC_PROFILE_OPS=1 (with NNC_PERF=1 and perf) names each op in a profile.
-  co.outlineOps = getenv("NNC_PROFILE_OPS") != nullptr;
+  CompileOptions co = compileOptionsFromEnvironment();
   mlir::FailureOr<runtime::ModelDescription> model =
       lowerTrainer(*module, llvm::sys::path::parent_path(flags.modelFile), co);
   if (mlir::failed(model))

@@ -129,7 +129,7 @@ static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
   llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
   AotTarget target{mcpu, mattr};
   // The register blocking is sized for the target's vector registers.
-  CompileOptions co;
+  CompileOptions co = compileOptionsFromEnvironment();
   mlir::FailureOr<VectorTarget> vectors = vectorTargetOf(module, target);
   if (mlir::failed(vectors))
     return mlir::failure();

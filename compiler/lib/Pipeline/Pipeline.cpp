@@ -155,6 +155,12 @@ static Signature signatureOf(func::FuncOp f) {
   return sig;
 }
 
+CompileOptions nnc::compileOptionsFromEnvironment() {
+  CompileOptions co;
+  co.outlineOps = getenv("NNC_PROFILE_OPS") != nullptr;
+  return co;
+}
+
 VectorTarget
 nnc::vectorTargetForFeatures(llvm::function_ref<bool(llvm::StringRef)> hasFeature) {
   if (hasFeature("avx512f"))

@@ -73,6 +73,9 @@ struct CompileOptions {
 };
 
 /// Everything the driver needs to run a model.
+/// The defaults, with what the environment asks for: NNC_PROFILE_OPS=1 sets outlineOps.
+CompileOptions compileOptionsFromEnvironment();
+
 struct CompiledModel {
   Signature trainStep; // Empty function name when the model has no train block.
   Signature eval;
