@@ -777,6 +777,26 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
   return "";
 }
 
+std::string featureDtype(const DataConfig &config) {
+  if (config.kind == "fashion_mnist" || config.kind == "mnist")
+    return "u8"; // The MNIST layout holds bytes (loadIdxPair checks it).
+  if (config.kind == "idx" && !config.images.empty()) {
+    GzReader in;
+    uint8_t magic[4];
+    if (!in.open(resolve(config.baseDir, config.images)).empty() || in.read(magic, 4) != 4 ||
+        magic[0] != 0 || magic[1] != 0 || !idxTypeSize(magic[2]))
+      return "";
+    return magic[2] == 0x08 ? "u8" : "f32";
+  }
+  if (config.kind == "npy" && !config.x.empty()) {
+    NpyArray x;
+    if (!readNpyHeader(resolve(config.baseDir, config.x), x).empty())
+      return "";
+    return x.dtype == "|u1" ? "u8" : "f32";
+  }
+  return config.kind == "csv" ? "f32" : "";
+}
+
 void shuffleRows(Dataset &d, uint64_t seed) {
   auto mix = [](uint64_t z) {
     z += 0x9E3779B97F4A7C15ull;

@@ -327,7 +327,10 @@ NpyArray NpyArray::fromInt64s(const std::string &dtype, std::vector<int64_t> sha
   return a;
 }
 
-std::string parseNpy(const uint8_t *data, size_t size, const std::string &name, NpyArray &out) {
+/// The header of the .npy image `data[0, size)`: `out`'s dtype and shape, and in `dataOffset`
+/// where the data begin. Returns "" or "NAME: reason".
+static std::string parseNpyHeader(const uint8_t *data, size_t size, const std::string &name,
+                                  NpyArray &out, size_t &dataOffset) {
   auto fail = [&](const std::string &reason) { return name + ": " + reason; };
   if (size < kMagicSize || std::memcmp(data, kMagic, kMagicSize) != 0)
     return fail("bad magic: not a .npy file (expected \\x93NUMPY)");
@@ -369,13 +372,25 @@ std::string parseNpy(const uint8_t *data, size_t size, const std::string &name, 
 
   out.dtype = descr;
   out.shape = shape;
+  dataOffset = prefix + size_t(headerSize);
+  return "";
+}
+
+std::string parseNpy(const uint8_t *data, size_t size, const std::string &name, NpyArray &out) {
+  auto fail = [&](const std::string &reason) { return name + ": " + reason; };
+  size_t offset = 0;
+  std::string err = parseNpyHeader(data, size, name, out, offset);
+  if (!err.empty())
+    return err;
+  const std::string &descr = out.dtype;
+  const std::vector<int64_t> &shape = out.shape;
   uint64_t expected = out.elementSize();
   for (int64_t d : shape) {
     if (d != 0 && expected > kMaxDataSize / uint64_t(d))
       return fail("shape " + shapeString(shape) + " is too large");
     expected *= uint64_t(d);
   }
-  uint64_t present = size - prefix - headerSize;
+  uint64_t present = size - offset;
   if (present < expected)
     return fail("truncated data: shape " + shapeString(shape) + " of " + descr + " needs " +
                 std::to_string(expected) + " bytes, " + std::to_string(present) + " present");
@@ -383,9 +398,22 @@ std::string parseNpy(const uint8_t *data, size_t size, const std::string &name, 
     return fail("shape/size mismatch: shape " + shapeString(shape) + " of " + descr + " needs " +
                 std::to_string(expected) + " bytes, but " + std::to_string(present) +
                 " follow the header");
-  const uint8_t *begin = data + prefix + headerSize;
+  const uint8_t *begin = data + offset;
   out.bytes.assign(begin, begin + expected);
   return "";
+}
+
+std::string readNpyHeader(const std::string &path, NpyArray &out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return path + ": cannot open the file: " + std::strerror(errno);
+  // The magic, the version and a 4-byte length at most, then the header.
+  std::vector<uint8_t> data(kMagicSize + 2 + 4 + kMaxHeaderSize);
+  in.read(reinterpret_cast<char *>(data.data()), std::streamsize(data.size()));
+  if (in.bad())
+    return path + ": read error";
+  size_t offset = 0;
+  return parseNpyHeader(data.data(), size_t(in.gcount()), path, out, offset);
 }
 
 std::string readNpy(const std::string &path, NpyArray &out) {

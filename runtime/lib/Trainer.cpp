@@ -123,6 +123,33 @@ std::string readEntry(const Json *j, const std::string &what, EntryDesc &out) {
 
 } // namespace
 
+DataConfig dataConfigOf(const Json &train, const std::string &baseDir) {
+  const Json *data = train.record("data");
+  Json none = Json::object();
+  if (!data)
+    data = &none;
+  DataConfig dc;
+  dc.kind = data->str("kind");
+  dc.path = data->str("path");
+  dc.images = data->str("images");
+  dc.labels = data->str("labels");
+  dc.testImages = data->str("test_images");
+  dc.testLabels = data->str("test_labels");
+  dc.x = data->str("x");
+  dc.y = data->str("y");
+  dc.testX = data->str("test_x");
+  dc.testY = data->str("test_y");
+  dc.test = data->str("test");
+  dc.label = int64_t(data->number("label", -1));
+  dc.skipRows = int64_t(data->number("skip_rows"));
+  dc.header = data->number("header") != 0;
+  if (!data->str("delimiter").empty())
+    dc.delimiter = data->str("delimiter");
+  dc.testFraction = data->number("test_fraction");
+  dc.baseDir = baseDir;
+  return dc;
+}
+
 std::string writeModelDescription(const ModelDescription &model) {
   Json j = Json::object();
   j.add("format", Json::string(kFormat));
@@ -332,11 +359,20 @@ bool isWeight(const SlotDesc &s) {
 
 std::string slotKey(const SlotDesc &s) { return s.name + "#" + std::to_string(int(s.role)); }
 
+/// Images as a step compiled for f32 inputs takes them: the bytes times 1/255 in float,
+/// exactly what a step compiled for bytes computes itself (nn.dequantize).
+void scaleBytes(const uint8_t *bytes, float *out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = bytes[j] * (1.0f / 255.0f);
+}
+
 /// `--predict`: the evaluation function over the samples of an .npy file (f32, f64 or u8
 /// images, scaled to [0, 1] as in training), batch by batch, the last one padded; writes the
-/// outputs ([N, C] f32), as probabilities (softmax) for a classifier.
+/// outputs ([N, C] f32), as probabilities (softmax) for a classifier. A function compiled
+/// for bytes (`bytesIn`) takes u8 images as they are, and floats that are images scaled by
+/// 1/255 as the bytes they were.
 int predict(const std::string &inPath, const std::string &outPath, int64_t batch,
-            int64_t sampleElems, bool classifier, int64_t cols,
+            int64_t sampleElems, bool bytesIn, bool classifier, int64_t cols,
             const std::function<void(void *, void *)> &run) {
   NpyArray in;
   std::string err = readNpy(inPath, in);
@@ -347,17 +383,45 @@ int predict(const std::string &inPath, const std::string &outPath, int64_t batch
     fail("--predict: " + inPath + ": expected samples of " + std::to_string(sampleElems) +
          " values each ([N, ...] with the model's input shape), found " +
          std::to_string(in.numel()) + " values in " + std::to_string(n) + " rows");
-  std::vector<double> x = in.toDoubles();
-  double scale = in.dtype == "|u1" ? 1.0 / 255.0 : 1.0;
-  std::vector<float> xf(batch * sampleElems), out(batch * cols);
+  // The samples as the function takes them: bytes, or floats.
+  std::vector<uint8_t> bytes;
+  std::vector<float> floats;
+  if (in.dtype == "|u1" && bytesIn) {
+    bytes = std::move(in.bytes);
+  } else if (in.dtype == "|u1") {
+    floats.resize(in.bytes.size());
+    scaleBytes(in.bytes.data(), floats.data(), int64_t(floats.size()));
+  } else if (bytesIn) {
+    std::vector<double> x = in.toDoubles();
+    bytes.resize(x.size());
+    for (size_t j = 0; j < x.size(); ++j) {
+      double v = x[j] * 255, k = std::nearbyint(v);
+      if (!(k >= 0 && k <= 255 && std::fabs(v - k) < 1e-3)) {
+        char buf[64];
+        std::snprintf(buf, sizeof(buf), "%.9g", x[j]);
+        fail("--predict: " + inPath + ": this model takes images as bytes (u8, as its train "
+             "block's data holds them), but element " + std::to_string(j) + " of this " +
+             in.dtype + " array, " + buf + ", is not a byte divided by 255; pass the images as "
+             "u8");
+      }
+      bytes[j] = uint8_t(k);
+    }
+  } else {
+    std::vector<double> x = in.toDoubles();
+    floats.assign(x.begin(), x.end());
+  }
+  size_t width = bytesIn ? 1 : sizeof(float);
+  const char *samples = bytesIn ? reinterpret_cast<const char *>(bytes.data())
+                                : reinterpret_cast<const char *>(floats.data());
+  std::vector<char> x(batch * sampleElems * width);
+  std::vector<float> out(batch * cols);
   std::vector<double> result;
   result.reserve(n * cols);
   for (int64_t first = 0; first < n; first += batch) {
     int64_t rows = std::min(batch, n - first);
-    std::fill(xf.begin(), xf.end(), 0.0f);
-    for (int64_t j = 0; j < rows * sampleElems; ++j)
-      xf[j] = float(x[first * sampleElems + j] * scale);
-    run(xf.data(), out.data());
+    std::fill(x.begin(), x.end(), 0);
+    std::memcpy(x.data(), samples + first * sampleElems * width, rows * sampleElems * width);
+    run(x.data(), out.data());
     for (int64_t r = 0; r < rows; ++r) {
       const float *row = out.data() + r * cols;
       if (!classifier) {
@@ -531,6 +595,9 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   }
   if (!labelSlot || !inputSlot || inputSlot->shape.empty())
     fail("the training step has no input or no labels");
+  // Images go to a step compiled for bytes as they are (it scales them itself, as
+  // nn-byte-inputs made it); a step compiled for floats gets them scaled here.
+  bool bytesIn = inputSlot->dtype == "u8";
   int64_t batch = inputSlot->shape[0];
   // The batch size and the learning rate are compiled into the step.
   if (flags.batch && flags.batch != batch)
@@ -728,7 +795,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     bool emaLoaded = false;
     loadCheckpoint(flags.weights, "--weights: ", "--weights '" + flags.weights + "': ", emaLoaded);
     Buffers weights = evalView(0, emaLoaded);
-    return predict(flags.predict, flags.out, batch, sampleElems, classifier,
+    return predict(flags.predict, flags.out, batch, sampleElems, bytesIn, classifier,
                    eval.results[0].numElements() / batch, [&](void *input, void *output) {
                      std::vector<void *> ptrs = evalArgs(weights, input, output);
                      std::vector<void *> packed;
@@ -739,31 +806,9 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   }
 
   // The data.
-  const Json *data = train.record("data");
-  Json none = Json::object();
-  if (!data)
-    data = &none;
-  DataConfig dc;
-  dc.kind = data->str("kind");
-  dc.path = data->str("path");
-  dc.images = data->str("images");
-  dc.labels = data->str("labels");
-  dc.testImages = data->str("test_images");
-  dc.testLabels = data->str("test_labels");
-  dc.x = data->str("x");
-  dc.y = data->str("y");
-  dc.testX = data->str("test_x");
-  dc.testY = data->str("test_y");
-  dc.test = data->str("test");
-  dc.label = int64_t(data->number("label", -1));
-  dc.skipRows = int64_t(data->number("skip_rows"));
-  dc.header = data->number("header") != 0;
-  if (!data->str("delimiter").empty())
-    dc.delimiter = data->str("delimiter");
-  dc.testFraction = data->number("test_fraction");
+  DataConfig dc = dataConfigOf(train, model.baseDir);
   if (!flags.data.empty())
     dc.path = flags.data;
-  dc.baseDir = model.baseDir;
   LoadOptions lo;
   lo.wantIntLabels = labelSlot->dtype == "i32";
   if (lo.wantIntLabels && !eval.results.empty() && eval.results[0].shape.size() == 2)
@@ -780,6 +825,21 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   if (trainSet.size < batch)
     fail("the training set has " + std::to_string(trainSet.size) +
          " samples, fewer than one batch of " + std::to_string(batch));
+  // A step compiled for bytes takes no floats: the data changed since compiling (or a test
+  // or validation file holds another type than the training file).
+  auto requireBytes = [&](const Dataset &ds, const DataConfig &c, bool test) {
+    if (!bytesIn || ds.size == 0 || ds.isU8)
+      return;
+    std::string path = c.kind == "idx"   ? (test ? c.testImages : c.images)
+                       : c.kind == "npy" ? (test ? c.testX : c.x)
+                       : test && !c.test.empty() ? c.test
+                                                 : c.path;
+    fail(joinPath(c.baseDir, path) + ": the samples are f32, but this trainer was compiled "
+         "for u8 images (the train block's data held bytes then); pass the images as u8, or "
+         "compile the trainer for this data");
+  };
+  requireBytes(trainSet, dc, false);
+  requireBytes(testSet, dc, true);
 
   float stepCounter = 0;
   int cur = 0;
@@ -801,8 +861,12 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     int64_t width = ds.intLabels ? 1 : ds.targetWidth;
     std::vector<uint8_t> tx(tb.featureBytes());
     std::vector<int32_t> ty(batch * width);
-    std::vector<float> xf(batch * sampleElems), out(eval.results[0].numElements());
-    std::vector<void *> ptrs = evalArgs(params, xf.data(), out.data());
+    // The batch goes to the function as the batcher writes it, unless it is bytes and the
+    // function takes floats.
+    bool scale = ds.isU8 && !bytesIn;
+    std::vector<float> xf(scale ? batch * sampleElems : 0), out(eval.results[0].numElements());
+    std::vector<void *> ptrs =
+        evalArgs(params, scale ? static_cast<void *>(xf.data()) : tx.data(), out.data());
     std::vector<void *> packed;
     for (void *&p : ptrs)
       packed.push_back(&p);
@@ -810,9 +874,10 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     double lossSum = 0;
     while (tb.next(tx.data(), ty.data())) {
       int64_t n = tb.lastCount();
-      for (int64_t j = 0; j < n * sampleElems; ++j)
-        xf[j] = ds.isU8 ? tx[j] * (1.0f / 255.0f) : reinterpret_cast<float *>(tx.data())[j];
-      std::fill(xf.begin() + n * sampleElems, xf.end(), 0.0f);
+      // The last batch is padded with zeros.
+      std::fill(tx.begin() + n * ds.sampleBytes(), tx.end(), 0);
+      if (scale)
+        scaleBytes(tx.data(), xf.data(), batch * sampleElems);
       evalFn(packed.data());
       for (int64_t r = 0; r < n; ++r) {
         const float *row = out.data() + r * cols;
@@ -883,6 +948,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       std::string e = loadData(vc, vo, valSet, unused);
       if (!e.empty())
         fail("validation: " + e);
+      requireBytes(valSet, vc, false);
     }
     if (valSet.size < 1)
       fail("validation: the validation set is empty");
@@ -1087,7 +1153,8 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   if (!flags.metrics.empty() && !(metrics = std::fopen(flags.metrics.c_str(), "a")))
     fail("--metrics: cannot open '" + flags.metrics + "': " + std::strerror(errno));
 
-  std::vector<float> xf(batch * sampleElems);
+  bool scale = trainSet.isU8 && !bytesIn;
+  std::vector<float> xf(scale ? batch * sampleElems : 0);
   int64_t steps = batcher.numBatches();
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
     batcher.startEpoch(epoch);
@@ -1102,16 +1169,15 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     auto e0 = std::chrono::steady_clock::now();
     for (int64_t s = firstStep; s < steps; ++s) {
       batcher.next(rawX.data(), labels.data());
-      if (trainSet.isU8)
-        for (int64_t j = 0; j < batch * sampleElems; ++j)
-          xf[j] = rawX[j] * (1.0f / 255.0f);
+      if (scale)
+        scaleBytes(rawX.data(), xf.data(), batch * sampleElems);
       stepCounter += 1;
       int64_t key = int64_t(splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
       std::vector<void *> ptrs;
       for (size_t i = 0; i < step.args.size(); ++i) {
         const SlotDesc &sl = step.args[i];
         if (sl.role == SlotDesc::Input)
-          ptrs.push_back(trainSet.isU8 ? static_cast<void *>(xf.data()) : rawX.data());
+          ptrs.push_back(scale ? static_cast<void *>(xf.data()) : rawX.data());
         else if (sl.role == SlotDesc::Labels)
           ptrs.push_back(labels.data());
         else if (sl.role == SlotDesc::Step)

@@ -132,6 +132,34 @@ func.func @cast_index(%x: tensor<4xf32>) {
   return
 }
 
+// -----
+
+//===----------------------------------------------------------------------===//
+// nn.dequantize
+//===----------------------------------------------------------------------===//
+
+func.func @dequantize_shape(%x: tensor<4xui8>) {
+  // expected-error @+1 {{expected result shape [4] from the operand shapes, found [2, 2]}}
+  %0 = nn.dequantize %x scale = 0.5 : tensor<4xui8> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scale(%x: tensor<4xui8>) {
+  // expected-error @+1 {{expected a positive finite scale, found 0}}
+  %0 = nn.dequantize %x scale = 0.0 : tensor<4xui8> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_signed(%x: tensor<4xi8>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 8-bit unsigned integer values, but got 'tensor<4xi8>'}}
+  %0 = nn.dequantize %x scale = 0.5 : tensor<4xi8> -> tensor<4xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // nn.matmul
 //===----------------------------------------------------------------------===//

@@ -109,6 +109,16 @@ func.func @cmp_select_cast(%a: tensor<4xf32>, %b: tensor<4xf32>,
   return %sel, %f, %k : tensor<4xf32>, tensor<4xf64>, tensor<4xi32>
 }
 
+// CHECK-LABEL: func.func @dequantize
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xui8>)
+func.func @dequantize(%x: tensor<2x3xui8>) -> (tensor<2x3xf32>, tensor<2x3xf64>) {
+  // CHECK: nn.dequantize %[[X]] scale = 0.0039215686274509803 : tensor<2x3xui8> -> tensor<2x3xf32>
+  %f = nn.dequantize %x scale = 0.0039215686274509803 : tensor<2x3xui8> -> tensor<2x3xf32>
+  // CHECK: nn.dequantize %[[X]] scale = 2.500000e-01 : tensor<2x3xui8> -> tensor<2x3xf64>
+  %d = nn.dequantize %x scale = 0.25 : tensor<2x3xui8> -> tensor<2x3xf64>
+  return %f, %d : tensor<2x3xf32>, tensor<2x3xf64>
+}
+
 // CHECK-LABEL: func.func @matmul
 // CHECK-SAME: (%[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8x16xf32>, %[[BT:.*]]: tensor<16x8xf32>, %[[AT:.*]]: tensor<8x4xf32>)
 func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>,

@@ -44,7 +44,8 @@ std::unique_ptr<MLIRContext> makeContext() {
   return ctx;
 }
 
-/// Random arguments: floats in [-1, 1] (parameters from their nn.init), integers in [0, 3),
+/// Random arguments: floats in [-1, 1] (parameters from their nn.init), integers in [0, 3)
+/// (bytes in [0, 256)),
 /// index scalars 1, the rng key fixed, the step counter 3.
 std::vector<eval::Tensor> makeArgs(func::FuncOp fn, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -78,7 +79,9 @@ std::vector<eval::Tensor> makeArgs(func::FuncOp fn, uint64_t seed) {
     } else {
       std::vector<int64_t> v(n);
       for (int64_t &x : v)
-        x = rt.getElementType().isInteger(1) ? rng() % 2 : rng() % 3;
+        x = rt.getElementType().isInteger(1)         ? rng() % 2
+            : rt.getElementType().isUnsignedInteger(8) ? rng() % 256 // Image bytes.
+                                                       : rng() % 3;
       args.push_back(eval::Tensor::ints(rt.getElementType(), rt.getShape(), v));
     }
   }
@@ -229,12 +232,13 @@ TEST(Compiled, EveryGradientRuleMatchesTheEvaluator) {
 
 TEST(Compiled, OpsWithoutGradients) {
   const char *src = R"mlir(
-    func.func @f(%a: tensor<3x4xf32>, %key: i64) -> (tensor<3xi32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xi1>) {
+    func.func @f(%a: tensor<3x4xf32>, %key: i64, %b: tensor<3x40xui8>) -> (tensor<3xi32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xi1>, tensor<3x40xf32>) {
       %i = nn.argmax %a axis = 1 : tensor<3x4xf32> -> tensor<3xi32>
       %s = nn.sign %a : tensor<3x4xf32>
       %u = nn.random_uniform %key stream = 3 : tensor<3x4xf32>
       %c = nn.cmp le, %a, %u : tensor<3x4xf32>
-      return %i, %s, %u, %c : tensor<3xi32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xi1>
+      %d = nn.dequantize %b scale = 0.0039215686274509803 : tensor<3x40xui8> -> tensor<3x40xf32>
+      return %i, %s, %u, %c, %d : tensor<3xi32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xi1>, tensor<3x40xf32>
     })mlir";
   auto ctx = makeContext();
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(src, ctx.get());
@@ -285,7 +289,9 @@ INSTANTIATE_TEST_SUITE_P(Targets, Contractions,
 
 class ModelStep : public ::testing::TestWithParam<const char *> {};
 
-TEST_P(ModelStep, TrainingStepMatchesTheEvaluator) {
+/// The training step of models/<model>.nn against the evaluator; with `byteInputs`, the
+/// step that takes the images as bytes (nn-byte-inputs, as for data sets of bytes).
+void checkModelStep(const char *model, bool byteInputs) {
   auto ctx = makeContext();
   llvm::SourceMgr srcMgr;
   SourceMgrDiagnosticHandler handler(srcMgr, ctx.get());
@@ -294,7 +300,7 @@ TEST_P(ModelStep, TrainingStepMatchesTheEvaluator) {
   // rounding noise, and Adam's first steps turn that noise into full-size updates.
   fo.batch = 4;
   Frontend fe(srcMgr, ctx.get(), fo);
-  std::string path = std::string(NNC_SOURCE_DIR) + "/models/" + GetParam() + ".nn";
+  std::string path = std::string(NNC_SOURCE_DIR) + "/models/" + model + ".nn";
   ASSERT_TRUE(succeeded(fe.load(path)));
   FailureOr<Program> prog = fe.check();
   ASSERT_TRUE(succeeded(prog));
@@ -312,8 +318,22 @@ TEST_P(ModelStep, TrainingStepMatchesTheEvaluator) {
                                           b.getNamedAttr("nesterov", b.getBoolAttr(false)),
                                           b.getNamedAttr("weight_decay", b.getF64FloatAttr(0.0))}));
   (*module)->setAttr("nn.train", t.getDictionary(ctx.get()));
+  if (byteInputs) {
+    PassManager pm(ctx.get());
+    pm.addPass(createNNByteInputs());
+    ASSERT_TRUE(succeeded(pm.run(*module)));
+  }
   ASSERT_TRUE(succeeded(buildTrainingStep(*module)));
   compareWithEvaluator(*module, prog->modelName + "_train_step");
+}
+
+TEST_P(ModelStep, TrainingStepMatchesTheEvaluator) { checkModelStep(GetParam(), false); }
+
+TEST(ModelStepWithByteInputs, TrainingStepMatchesTheEvaluator) {
+  for (const char *model : {"tiny", "cnn", "rnn"}) {
+    SCOPED_TRACE(model);
+    checkModelStep(model, true);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelStep,

@@ -241,6 +241,11 @@ TEST(GradCheck, NoGradientOpsAndSelect) {
             "  %m = nn.mul %a, %u : tensor<3x4xf64>\n"
             "  %y = nn.mul %m, %fb : tensor<3x4xf64>",
             "tensor<3x4xf64>", {"nn.argmax", "nn.random_uniform", "nn.broadcast"});
+  // Image bytes: a constant of the backward pass.
+  checkCase(P("a", "tensor<6xf64>") + ", %b: tensor<6xui8> {nn.input = \"b\"}",
+            "  %d = nn.dequantize %b scale = 0.25 : tensor<6xui8> -> tensor<6xf64>\n"
+            "  %y = nn.mul %a, %d : tensor<6xf64>",
+            "tensor<6xf64>", {"nn.dequantize"});
   // A float-to-float cast: f64 -> f32 -> f64 loses precision, so a coarser check.
   Options coarse;
   coarse.h = 1e-2;

@@ -335,6 +335,34 @@ TEST(Data, Npy) {
   EXPECT_EQ(train.targets, std::vector<float>(12, 0.5f));
 }
 
+TEST(Data, FeatureDtypeFromTheHeaders) {
+  ScratchDir dir;
+  writeIdxPair(dir, 2, /*gzip=*/true);
+  EXPECT_EQ(featureDtype(idxConfig(dir)), "u8");
+  writeBytes(dir.path("images"), idx(0x0D, {1, 1}, {0x3F, 0x80, 0, 0}));
+  EXPECT_EQ(featureDtype(idxConfig(dir)), "f32");
+  writeBytes(dir.path("images"), {0, 0, 7, 3});
+  EXPECT_EQ(featureDtype(idxConfig(dir)), ""); // Not IDX: loading will say so.
+
+  ASSERT_EQ(writeNpy(dir.path("x.npy"), NpyArray::fromInt64s("|u1", {2, 2}, {0, 1, 2, 255})), "");
+  ASSERT_EQ(writeNpy(dir.path("xf.npy"), NpyArray::fromDoubles("<f8", {1, 2}, {1, 2})), "");
+  DataConfig c;
+  c.kind = "npy";
+  c.baseDir = dir.path("");
+  c.x = "x.npy";
+  EXPECT_EQ(featureDtype(c), "u8");
+  c.x = "xf.npy";
+  EXPECT_EQ(featureDtype(c), "f32");
+  c.x = "missing.npy";
+  EXPECT_EQ(featureDtype(c), "");
+
+  DataConfig mnist;
+  mnist.kind = "mnist";
+  mnist.path = dir.path("nowhere"); // The MNIST layout is bytes; no file is read.
+  EXPECT_EQ(featureDtype(mnist), "u8");
+  EXPECT_EQ(featureDtype(csvConfig(dir.path("d.csv"))), "f32");
+}
+
 TEST(Data, SplitOff) {
   ScratchDir dir;
   writeIdxPair(dir, 10);

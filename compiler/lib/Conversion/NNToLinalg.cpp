@@ -430,7 +430,10 @@ LogicalResult lowerConvIm2col(Lowering &L, Operation *op, ArrayRef<int64_t> s,
   return success();
 }
 
-LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results) {
+/// Lowers `op` into `results`; the ops whose float arithmetic must stay exact (no
+/// fast-math flags) go into `exactOps`.
+LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results,
+                    DenseSet<Operation *> &exactOps) {
   Lowering L{b, op->getLoc()};
   Location loc = op->getLoc();
   StringRef name = op->getName().getStringRef();
@@ -494,6 +497,34 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
                              [&](OpBuilder &nb, Location nl, ValueRange a) {
                                return castScalar(nb, nl, a[0], to);
                              }));
+  }
+  if (auto dq = dyn_cast<nn::DequantizeOp>(op)) {
+    // One loop over all elements (an image batch's innermost dimension, 28, is too short a
+    // loop for LLVM to vectorize well). arith converts signless integers: the unsigned byte
+    // is reinterpreted (both are i8 in LLVM, where the cast disappears), then converted as
+    // unsigned and scaled.
+    RankedTensorType type = resultType();
+    auto ft = cast<FloatType>(type.getElementType());
+    double scale = dq.getScale().convertToDouble();
+    SmallVector<ReassociationIndices> all;
+    if (type.getRank() > 1)
+      all.push_back(llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
+    Value x = dq.getInput();
+    if (!all.empty())
+      x = tensor::CollapseShapeOp::create(b, loc, x, all);
+    Value flat = L.elementwise(
+        RankedTensorType::get({type.getNumElements()}, ft), x,
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Type bits = nb.getIntegerType(a[0].getType().getIntOrFloatBitWidth());
+          Value i = UnrealizedConversionCastOp::create(nb, nl, bits, a[0]).getResult(0);
+          Value f = arith::UIToFPOp::create(nb, nl, ft, i);
+          Value s = arith::ConstantOp::create(nb, nl, nb.getFloatAttr(ft, scale));
+          return arith::MulFOp::create(nb, nl, f, s).getResult();
+        });
+    flat.getDefiningOp()->walk([&](arith::MulFOp m) { exactOps.insert(m); });
+    if (all.empty())
+      return ret(flat);
+    return ret(tensor::ExpandShapeOp::create(b, loc, type, flat, all));
   }
   if (auto mm = dyn_cast<nn::MatmulOp>(op)) {
     // C[m, n] += A[m, k] * B[k, n], a transposed A as another map, in the loop order
@@ -979,10 +1010,13 @@ LogicalResult lower(Operation *op, OpBuilder &b, SmallVectorImpl<Value> &results
 
 /// Float arithmetic may be reassociated and contracted into FMAs: that lets LLVM vectorize
 /// reductions (the filter gradient, softmax sums) and fuse multiply-adds. Results differ
-/// from a sequential evaluation only by float reassociation.
-void allowReassociation(Operation *root) {
+/// from a sequential evaluation only by float reassociation. The ops of `exact` (the scaling
+/// of nn.dequantize, which must give the host's bits) keep strict semantics.
+void allowReassociation(Operation *root, const DenseSet<Operation *> &exact) {
   auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
   root->walk([&](Operation *op) {
+    if (exact.contains(op))
+      return;
     if (auto fm = dyn_cast<arith::ArithFastMathInterface>(op))
       op->setAttr(fm.getFastMathAttrName(), arith::FastMathFlagsAttr::get(op->getContext(), flags));
   });
@@ -996,15 +1030,16 @@ struct NNToLinalgPass : public nnc::impl::ConvertNNToLinalgBase<NNToLinalgPass> 
         ops.push_back(op);
     });
     OpBuilder b(&getContext());
+    DenseSet<Operation *> exact;
     for (Operation *op : ops) {
       b.setInsertionPoint(op);
       SmallVector<Value> results;
-      if (failed(lower(op, b, results)))
+      if (failed(lower(op, b, results, exact)))
         return signalPassFailure();
       op->replaceAllUsesWith(results);
       op->erase();
     }
-    allowReassociation(getOperation());
+    allowReassociation(getOperation(), exact);
   }
 };
 

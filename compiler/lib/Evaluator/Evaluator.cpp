@@ -498,6 +498,21 @@ LogicalResult castOp(Operation *op, Inputs in, Outputs out, bool truncBits = fal
   return success();
 }
 
+/// nn.dequantize: float(x) * scale, the scale rounded to the result type first (the
+/// product of two f32 values is exact in double, so rounding it once more is f32's product).
+LogicalResult dequantizeOp(Operation *op, Inputs in, Outputs out) {
+  if (failed(arity(op, in, out, 1, 1)) ||
+      failed(expectShape(op, *in[0], out[0].shape, "the operand")))
+    return failure();
+  auto scaleAttr = op->getAttrOfType<FloatAttr>("scale");
+  if (!scaleAttr || in[0]->isFloat() || !out[0].isFloat())
+    return op->emitError("expects bytes, a float result and a float attribute 'scale'");
+  double scale = roundTo(out[0].elementType, scaleAttr.getValueAsDouble());
+  for (int64_t k = 0, n = out[0].numel(); k < n; ++k)
+    out[0].f[k] = double(in[0]->i[k]) * scale;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra, shapes and data movement
 //===----------------------------------------------------------------------===//
@@ -1690,6 +1705,8 @@ LogicalResult Interpreter::dispatch(Operation *op, Inputs in, Outputs out, Env &
     return selectOp(op, in, out);
   if (name == "nn.cast")
     return castOp(op, in, out);
+  if (name == "nn.dequantize")
+    return dequantizeOp(op, in, out);
 
   // nn: everything else.
   if (name == "nn.constant") {

@@ -4,14 +4,17 @@
 // signatures with plain-data initializers, the train block as JSON), and the object file
 // of an ahead-of-time trainer: the LLVM dialect translated to LLVM IR, the packed entry
 // points and `nnc_aot_model` added, optimized with the JIT's pipeline for the target CPU.
+// Both trainers take images stored as bytes into the step as bytes (nn-byte-inputs).
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Pipeline/Aot.h"
+#include "nnc/Transforms/Passes.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/Constants.h"
@@ -98,6 +101,15 @@ FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRe
   desc.model = name.str();
   desc.baseDir = baseDir.str();
   desc.train = toJson(train);
+  // Images stored as bytes go to the step as they are, scaled inside it; the decision is
+  // the train block's data (JIT and AOT compile the same step), a mismatch at run time an
+  // error of the trainer.
+  if (runtime::featureDtype(runtime::dataConfigOf(desc.train, desc.baseDir)) == "u8") {
+    PassManager pm(module->getContext());
+    pm.addPass(createNNByteInputs());
+    if (failed(pm.run(module)))
+      return failure();
+  }
   if (failed(buildTrainingStep(module)))
     return failure();
   FailureOr<CompiledModel> compiled = lowerToLLVM(module, opts);

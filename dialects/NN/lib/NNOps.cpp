@@ -18,6 +18,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <string>
 
 using namespace mlir;
@@ -150,6 +151,17 @@ LogicalResult CmpOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CastOp::verify() {
+  return verifyResultShape(*this, tensorOf(getInput()).getShape(), getType());
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  double scale = getScale().convertToDouble();
+  if (!std::isfinite(scale) || scale <= 0)
+    return emitOpError() << "expected a positive finite scale, found " << scale;
   return verifyResultShape(*this, tensorOf(getInput()).getShape(), getType());
 }
 

@@ -33,6 +33,18 @@ def NNAutodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def NNByteInputs : Pass<"nn-byte-inputs", "mlir::ModuleOp"> {
+  let summary = "Makes the model functions take their f32 inputs as bytes";
+  let description = [{
+    Every `f32` argument marked `nn.input` of a model function (`nn.mode`)
+    becomes `ui8` of the same shape, and the function starts with
+    `nn.dequantize` by 1/255: the images of a data set go to the step as the
+    data set stores them, scaled inside it exactly as `float(x) * (1.0f /
+    255.0f)`. Run before nn-autodiff, when the train block's data hold bytes.
+  }];
+  let dependentDialects = ["::nnc::nn::NNDialect"];
+}
+
 def NNOptimizer : Pass<"nn-optimizer", "mlir::ModuleOp"> {
   let summary = "Builds the training step: gradients and the optimizer's update";
   let description = [{

@@ -8,9 +8,9 @@
 // target row per sample.
 //
 // Images stay bytes: the compiled step scales them to floats on the fly
-// (DESIGN.md, "Runtime"), which keeps Fashion-MNIST at 47 MB instead of
-// 188 MB and makes copying a batch cheap. Every other source is converted to
-// f32 once, here.
+// (featureDtype, nn-byte-inputs), which keeps Fashion-MNIST at 47 MB instead
+// of 188 MB and makes copying a batch cheap. Every other source is converted
+// to f32 once, here.
 //
 // Like the rest of the runtime, loading never crashes and never aborts: files
 // come from users, so every count, size and value is checked and a failure is
@@ -104,6 +104,12 @@ struct Dataset {
 /// `config.baseDir`. Returns "" on success or "PATH: reason".
 std::string loadData(const DataConfig &config, const LoadOptions &options, Dataset &train,
                      Dataset &test);
+
+/// The element type of the training samples `config` describes, without loading them: "u8"
+/// (images as bytes: the MNISTs, IDX files of bytes, .npy files of |u1), "f32" (everything
+/// else, converted on loading), or "" when a file cannot be read (loading will say why).
+/// Trainers are compiled for it: the step takes bytes and scales them itself.
+std::string featureDtype(const DataConfig &config);
 
 /// Moves the last `fraction` of `from` (in its current order) into `part`:
 /// the validation split `split(fraction)`. Both must keep at least one

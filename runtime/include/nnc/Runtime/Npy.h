@@ -64,6 +64,10 @@ std::string parseNpy(const uint8_t *data, size_t size, const std::string &name, 
 /// Reads the .npy file at `path`. Returns "" or "PATH: reason".
 std::string readNpy(const std::string &path, NpyArray &out);
 
+/// Reads only the header of the .npy file at `path`: `out`'s dtype and shape, no bytes.
+/// Returns "" or "PATH: reason".
+std::string readNpyHeader(const std::string &path, NpyArray &out);
+
 /// Encodes `array` as a version 1.0 .npy image into `out`. Returns "" or a
 /// reason (unsupported dtype, bytes inconsistent with the shape).
 std::string encodeNpy(const NpyArray &array, std::vector<uint8_t> &out);

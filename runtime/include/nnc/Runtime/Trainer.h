@@ -18,6 +18,7 @@
 #ifndef NNC_RUNTIME_TRAINER_H
 #define NNC_RUNTIME_TRAINER_H
 
+#include "nnc/Runtime/Data.h"
 #include "nnc/Runtime/Json.h"
 
 #include <cstdint>
@@ -57,6 +58,10 @@ struct ModelDescription {
 std::string writeModelDescription(const ModelDescription &model);
 /// Returns "" or the reason the text is not a model description.
 std::string parseModelDescription(const std::string &text, ModelDescription &out);
+
+/// The data source of a train block (its "data" record), relative paths resolving against
+/// `baseDir`.
+DataConfig dataConfigOf(const Json &train, const std::string &baseDir);
 
 /// An entry point compiled with the packed convention: `args[i]` points at the i-th
 /// argument (a buffer's address, or the scalar itself), then one per result buffer.

@@ -178,6 +178,29 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
   let hasVerifier = 1;
 }
 
+def NN_DequantizeOp : NN_Op<"dequantize", [Pure, NN_NoGradient]> {
+  let summary = "bytes to floats: float(x) * scale";
+  let description = [{
+    Converts each unsigned byte to the result's float type and multiplies it
+    by `scale` (rounded to that type): two roundings, never reassociated or
+    contracted with other arithmetic, so that the result is bit for bit what
+    `float(x) * scale` gives in C. Images stored as bytes enter the training
+    step this way (`nn-byte-inputs`, scale 1/255). The bytes carry no
+    gradient.
+
+    Example:
+
+    ```mlir
+    %x = nn.dequantize %bytes scale = 0.0039215686274509803 : tensor<64x784xui8> -> tensor<64x784xf32>
+    ```
+  }];
+  let arguments = (ins StaticShapeTensorOf<[UI8]>:$input, F64Attr:$scale);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat =
+      "$input `scale` `=` $scale attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra and shape ops
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,51 @@
+//===- ByteInputs.cpp - Model inputs as bytes, scaled inside the step -----===//
+//
+// `nn-byte-inputs` makes every model function (`nn.mode`) take its f32 `nn.input`
+// arguments as bytes: the argument becomes `ui8` of the same shape and the function's first
+// op is `nn.dequantize` by 1/255, which computes float(x) * (1.0f / 255.0f) exactly as the
+// trainer did on the host before. Image data sets store bytes (Fashion-MNIST, IDX and .npy
+// files of u8): the trainer hands each batch to the step as the data set holds it (a
+// quarter of the bytes, no float copy of the batch), and the training is bit for bit the
+// same. The drivers run the pass when the train block's data hold bytes
+// (runtime::featureDtype); nn-autodiff and nn-optimizer carry the byte input into the
+// training step, whose ABI then names the input `u8`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Dialect/NN/NNOps.h"
+#include "nnc/Transforms/Passes.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNBYTEINPUTS
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+struct ByteInputsPass : public nnc::impl::NNByteInputsBase<ByteInputsPass> {
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      if (!fn->hasAttr(nn::NNDialect::kModeAttr) || fn.isExternal())
+        continue;
+      Block &entry = fn.getBody().front();
+      OpBuilder b = OpBuilder::atBlockBegin(&entry);
+      for (BlockArgument arg : entry.getArguments()) {
+        auto type = dyn_cast<RankedTensorType>(arg.getType());
+        if (!fn.getArgAttr(arg.getArgNumber(), nn::NNDialect::kInputAttr) || !type ||
+            !type.getElementType().isF32())
+          continue;
+        arg.setType(type.clone(b.getIntegerType(8, /*isSigned=*/false)));
+        auto scaled =
+            nn::DequantizeOp::create(b, fn.getLoc(), type, arg, b.getF64FloatAttr(1.0 / 255.0));
+        arg.replaceAllUsesExcept(scaled, scaled);
+      }
+      fn.setFunctionType(
+          b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));
+    }
+  }
+};
+
+} // namespace
