@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Runtime/Trainer.h"
+#include "nnc/Runtime/Allocations.h"
 #include "nnc/Runtime/Batches.h"
 #include "nnc/Runtime/Data.h"
 #include "nnc/Runtime/Npy.h"
@@ -30,6 +31,9 @@
 #include <fnmatch.h>
 #include <malloc.h>
 #include <unistd.h>
+
+// libomp's (the runtime links it; omp.h is clang's, not on every include path).
+extern "C" void omp_set_num_threads(int);
 
 namespace nnc::runtime {
 
@@ -308,7 +312,8 @@ std::string trainerHelp(const std::string &tool, const std::string &overview, bo
          "samples of <in.npy> to --out instead of training\n"
          "  --out <file.npy>        Where --predict writes\n"
          "  --weights <file>        The checkpoint (--save) that --evaluate and --predict use\n"
-         "  --threads <n>           Threads (only 1 so far)\n"
+         "  --threads <n>           Threads that share the step's parallel loops (default 1; "
+         "the results are the same)\n"
          "  --help                  Print this help\n";
 }
 
@@ -580,8 +585,9 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   std::signal(SIGXFSZ, SIG_IGN);
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  if (flags.threads != 1)
-    fail("--threads " + std::to_string(flags.threads) + ": only 1 thread is supported so far");
+  // The step's parallel loops (OpenMP, compiled in for --threads above 1) share the work
+  // among this many threads; the results do not depend on it.
+  omp_set_num_threads(flags.threads);
 
   const Json &train = model.train;
   const EntryDesc &step = model.trainStep;
@@ -1156,7 +1162,19 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   bool scale = trainSet.isU8 && !bytesIn;
   std::vector<float> xf(scale ? batch * sampleElems : 0);
   int64_t steps = batcher.numBatches();
+  // Whether testAcc and val are those of the weights as they are now (the last epoch's
+  // evaluation), so that the final report does not evaluate the same weights again.
+  bool evaluatedFinal = false;
+  // The step's arguments and results, and the pointers to them that the packed calling
+  // convention takes: set in place each step, nothing allocated.
+  std::vector<void *> stepPtrs(step.args.size() + resultPtrs[0].size());
+  std::vector<void *> stepPacked;
+  for (void *&p : stepPtrs)
+    stepPacked.push_back(&p);
+  // Heap allocations in the steady state (Allocations.h), for --json.
+  uint64_t steadyAllocs = 0, steadySteps = 0;
   for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
+    evaluatedFinal = false;
     batcher.startEpoch(epoch);
     double lossSum = 0;
     // Resuming from the middle of this epoch: skip the batches already trained on.
@@ -1168,31 +1186,34 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     }
     auto e0 = std::chrono::steady_clock::now();
     for (int64_t s = firstStep; s < steps; ++s) {
+      std::optional<uint64_t> allocsBefore = heapAllocations();
       batcher.next(rawX.data(), labels.data());
       if (scale)
         scaleBytes(rawX.data(), xf.data(), batch * sampleElems);
       stepCounter += 1;
       int64_t key = int64_t(splitMix64(seed, 1u << 20, uint64_t(stepCounter)));
-      std::vector<void *> ptrs;
       for (size_t i = 0; i < step.args.size(); ++i) {
         const SlotDesc &sl = step.args[i];
         if (sl.role == SlotDesc::Input)
-          ptrs.push_back(scale ? static_cast<void *>(xf.data()) : rawX.data());
+          stepPtrs[i] = scale ? static_cast<void *>(xf.data()) : rawX.data();
         else if (sl.role == SlotDesc::Labels)
-          ptrs.push_back(labels.data());
+          stepPtrs[i] = labels.data();
         else if (sl.role == SlotDesc::Step)
-          ptrs.push_back(&stepCounter);
+          stepPtrs[i] = &stepCounter;
         else if (sl.role == SlotDesc::Rng)
-          ptrs.push_back(reinterpret_cast<void *>(key));
+          stepPtrs[i] = reinterpret_cast<void *>(key);
         else
-          ptrs.push_back(args[cur].ptrs[i]);
+          stepPtrs[i] = args[cur].ptrs[i];
       }
-      for (void *p : resultPtrs[cur])
-        ptrs.push_back(p);
-      std::vector<void *> packed;
-      for (void *&p : ptrs)
-        packed.push_back(&p);
-      stepFn(packed.data());
+      std::copy(resultPtrs[cur].begin(), resultPtrs[cur].end(),
+                stepPtrs.begin() + step.args.size());
+      stepFn(stepPacked.data());
+      // The steady state: every step but the run's first (which faults the static memory in).
+      if (std::optional<uint64_t> allocsAfter = heapAllocations();
+          allocsAfter && s > firstStep) {
+        steadyAllocs += *allocsAfter - *allocsBefore;
+        steadySteps += 1;
+      }
       float loss = *static_cast<float *>(resultPtrs[cur][lossResult]);
       if (!std::isfinite(loss))
         fail("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
@@ -1289,6 +1310,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
     bool show = epochs <= 20 || (epoch + 1) % (epochs / 10) == 0 || epoch + 1 == epochs;
     if (show || plotting) {
       testAcc = runEval(evalView(cur, useEma));
+      evaluatedFinal = true;
       if (plotting)
         plotPoints.back().testAcc = testAcc;
     }
@@ -1310,9 +1332,11 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   if (metrics)
     std::fclose(metrics);
   // Of the final (or restored best) weights.
-  testAcc = runEval(evalView(cur, useEma));
-  if (valSet.size > 0)
-    val = evaluateOn(valSet, evalView(cur, useEma));
+  if (!evaluatedFinal) {
+    testAcc = runEval(evalView(cur, useEma));
+    if (valSet.size > 0)
+      val = evaluateOn(valSet, evalView(cur, useEma));
+  }
   if (bestEpoch < 0)
     bestEpoch = epochsRun - 1;
   if (plotting) {
@@ -1321,13 +1345,16 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
       fail("--plot: " + e);
   }
   if (flags.json)
-    std::printf("{\"model\": \"%s\", \"threads\": 1, \"batch\": %lld, \"epochs\": %lld, "
+    std::printf("{\"model\": \"%s\", \"threads\": %d, \"batch\": %lld, \"epochs\": %lld, "
                 "\"samples_per_s\": %.1f, \"test_acc\": %.4f, \"train_loss\": %.6f, "
                 "\"val_loss\": %.6f, \"val_acc\": %.4f, \"best_epoch\": %lld, "
-                "\"ema\": %g, \"compile_s\": %.3f}\n",
-                model.model.c_str(), (long long)batch, (long long)epochsRun,
+                "\"ema\": %g, \"compile_s\": %.3f, \"heap_allocs_per_step\": %s}\n",
+                model.model.c_str(), flags.threads, (long long)batch, (long long)epochsRun,
                 samples / std::max(trainSeconds, 1e-9), testAcc, lastLoss, val.loss, val.acc,
-                (long long)bestEpoch + 1, emaDecay, compileSeconds);
+                (long long)bestEpoch + 1, emaDecay, compileSeconds,
+                heapAllocations() && steadySteps > 0
+                    ? std::to_string(double(steadyAllocs) / double(steadySteps)).c_str()
+                    : "null");
   std::fflush(stdout);
   return 0;
 }

@@ -4,6 +4,8 @@
 //   --emit=ast      the parsed syntax tree
 //   --emit=nn       the nn dialect (the default when printing)
 //   --emit=grad     the nn dialect with the gradient functions
+//   --emit=linalg   the entry points lowered to linalg on tensors and fused
+//   --emit=buffers  the entry points bufferized, with the memory plan
 //   --emit=llvm     the trainer's optimized LLVM IR
 //   --emit=obj      the trainer's object file
 //   --emit=trainer  a standalone trainer: the object file linked with the runtime
@@ -49,13 +51,17 @@ static cl::OptionCategory category("nnc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
                                       cl::cat(category));
 
-enum class Emit { AST, NN, Grad, LLVM, Obj, Trainer };
+enum class Emit { AST, NN, Grad, Linalg, Buffers, LLVM, Obj, Trainer };
 static cl::opt<Emit>
     emit("emit", cl::desc("The stage to write (default: by the output's name, see above)"),
          cl::init(Emit::NN),
          cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
                     clEnumValN(Emit::NN, "nn", "the nn dialect"),
                     clEnumValN(Emit::Grad, "grad", "the nn dialect with the gradient functions"),
+                    clEnumValN(Emit::Linalg, "linalg",
+                               "the entry points in linalg on tensors, fused"),
+                    clEnumValN(Emit::Buffers, "buffers",
+                               "the entry points bufferized, with the memory plan"),
                     clEnumValN(Emit::LLVM, "llvm", "the trainer's optimized LLVM IR"),
                     clEnumValN(Emit::Obj, "obj", "the trainer's object file"),
                     clEnumValN(Emit::Trainer, "trainer",
@@ -116,20 +122,28 @@ static Emit stage() {
                         : Emit::Trainer;
 }
 
-/// Builds the trainer of a checked module and writes its LLVM IR or object file to `os`.
-static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
-                                            llvm::raw_pwrite_stream &os) {
-  if (lrFlag > 0)
-    setLearningRate(module, lrFlag);
-  // The trainer finds the data relative to the model's folder wherever it runs.
+/// The model file's folder, absolute: a trainer finds the data relative to it wherever it
+/// runs.
+static std::string modelDirectory() {
   llvm::SmallString<256> dir(llvm::sys::path::parent_path(inputFile));
   if (dir.empty())
     dir = ".";
   llvm::sys::fs::make_absolute(dir);
   llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
+  return std::string(dir);
+}
+
+/// Builds the trainer of a checked module and writes its LLVM IR or object file to `os`.
+static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
+                                            llvm::raw_pwrite_stream &os) {
+  if (lrFlag > 0)
+    setLearningRate(module, lrFlag);
+  std::string dir = modelDirectory();
   AotTarget target{mcpu, mattr};
   // The register blocking is sized for the target's vector registers.
   CompileOptions co = compileOptionsFromEnvironment();
+  // A trainer takes --threads when it runs: its parallel loops are compiled for OpenMP.
+  co.parallel = true;
   mlir::FailureOr<VectorTarget> vectors = vectorTargetOf(module, target);
   if (mlir::failed(vectors))
     return mlir::failure();
@@ -209,6 +223,20 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
       return finish(false);
     }
     return finish(mlir::succeeded(emitTrainerStage(*module, e, *binaryOut)));
+  }
+  if (e == Emit::Linalg || e == Emit::Buffers) {
+    if (!prog->hasTrain) {
+      mlir::emitError(mlir::UnknownLoc::get(&ctx))
+          << "'" << inputFile << "' has no train block: --emit=linalg and --emit=buffers "
+          << "show its training step";
+      return finish(false);
+    }
+    CompileOptions co = compileOptionsFromEnvironment();
+    co.stopAfter = e == Emit::Linalg ? CompileOptions::Stage::Linalg
+                                     : CompileOptions::Stage::Buffers;
+    // As a trainer compiles it (byte inputs included).
+    if (mlir::failed(lowerTrainer(*module, modelDirectory(), co)))
+      return finish(false);
   }
   if (e == Emit::Grad) {
     mlir::PassManager pm(&ctx);
@@ -309,6 +337,9 @@ int main(int argc, char **argv) {
       "  nnc model.nn                 print the model in the nn dialect\n"
       "  nnc model.nn --emit=ast      print the parsed syntax tree\n"
       "  nnc model.nn --emit=grad     print it with the gradient functions\n"
+      "  nnc model.nn --emit=linalg   print the training step in linalg, fused\n"
+      "  nnc model.nn --emit=buffers  print it bufferized, with the memory plan\n"
+      "  nnc model.nn -o step.ll      write the trainer's LLVM IR\n"
       "  nnc model.nn -o trainer      build a standalone trainer (the same "
       "flags as nnc-train)\n");
   if (batch < 0) {

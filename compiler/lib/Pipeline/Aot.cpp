@@ -167,6 +167,7 @@ createTargetMachine(ModuleOp module, const AotTarget &target) {
   } else if (!target.features.empty()) {
     builder->setFeatures(target.features);
   }
+  preferNoGatherScatter(builder->getFeatures());
   auto tm = builder->createTargetMachine();
   if (!tm)
     return module.emitError() << "cannot create the target machine: "

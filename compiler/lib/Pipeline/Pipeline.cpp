@@ -7,11 +7,14 @@
 //   nnc-fuse-elementwise               fusion that computes nothing twice
 //   nnc-approximate-math               inline f32 tanh/exp/log (vectorizable)
 //   loop-invariant-code-motion         e.g. a transposed weight out of the BPTT loop
+//   nnc-loop-carried-in-place          a loop's recurrent state stays in one buffer
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-results-to-out-params       results become caller-provided buffers
 //   buffer deallocation                temporaries are freed
+//   nnc-plan-memory                    ... at compile time: they live in static memory
 //   nnc-vectorize-contractions         register blocks for the host's vector width
-//   linalg to loops, vector/math/scf/cf/arith/memref/func to LLVM (bare pointers)
+//   linalg to loops                    nnc-parallelize: OpenMP regions (trainers, --threads)
+//   vector/math/scf/cf/arith/memref/func/omp to LLVM (bare pointers)
 // Then the ExecutionEngine compiles the LLVM dialect at O3 for the host CPU.
 //
 // The textual pipelines are parsed with parsePassPipeline, so every stage can be run by
@@ -170,6 +173,11 @@ nnc::vectorTargetForFeatures(llvm::function_ref<bool(llvm::StringRef)> hasFeatur
   return {128, 16};
 }
 
+void nnc::preferNoGatherScatter(llvm::SubtargetFeatures &features) {
+  features.AddFeature("prefer-no-gather");
+  features.AddFeature("prefer-no-scatter");
+}
+
 VectorTarget nnc::hostVectorTarget() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return vectorTargetForFeatures([&](llvm::StringRef f) { return features.lookup(f); });
@@ -276,12 +284,18 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
           module,
           "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
           "func.func(nnc-fuse-elementwise, nnc-approximate-math, loop-invariant-code-motion),"
-          "canonicalize,"
-          "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
+          "canonicalize, func.func(nnc-loop-carried-in-place))")))
+    return failure();
+  if (opts.stopAfter == CompileOptions::Stage::Linalg)
+    return sigs;
+  if (failed(runPipeline(
+          module,
+          "builtin.module(one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
           "func.func(ownership-based-buffer-deallocation), canonicalize,"
-          "buffer-deallocation-simplification, convert-bufferization-to-memref, inline, symbol-dce)")))
+          "buffer-deallocation-simplification, convert-bufferization-to-memref, inline, symbol-dce,"
+          "nnc-plan-memory, canonicalize)")))
     return failure();
   // The ABI promises that no two buffers of an entry point overlap (the trainer's arenas are
   // distinct): telling LLVM lets it keep accumulators in registers across loops.
@@ -301,18 +315,25 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   });
   if (opts.outlineOps)
     outlineOps(module, entries);
+  if (opts.stopAfter == CompileOptions::Stage::Buffers)
+    return sigs;
   VectorTarget target = opts.target ? *opts.target : hostVectorTarget();
+  // For several threads, the outermost loops with enough work become OpenMP parallel
+  // regions (nnc-parallelize); the rest of the code is the same.
+  StringRef loops = opts.parallel ? "convert-linalg-to-parallel-loops), nnc-parallelize"
+                                  : "convert-linalg-to-loops)";
+  StringRef openMPToLLVM = opts.parallel ? "convert-openmp-to-llvm," : "";
   if (failed(runPipeline(
           module,
           llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "
-                        "registers={1}}, convert-linalg-to-loops), canonicalize, cse,"
-                        "convert-vector-to-scf{{full-unroll=true}, convert-math-to-llvm, convert-math-to-libm,"
-                        "expand-strided-metadata, lower-affine, convert-scf-to-cf,"
-                        "convert-vector-to-llvm, finalize-memref-to-llvm,"
+                        "registers={1}}, {2}, canonicalize, cse,"
+                        "convert-vector-to-scf{{full-unroll=true}, convert-math-to-llvm,"
+                        "convert-math-to-libm, expand-strided-metadata, lower-affine,"
+                        "convert-scf-to-cf, convert-vector-to-llvm, finalize-memref-to-llvm,"
                         "convert-arith-to-llvm, convert-index-to-llvm,"
-                        "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, convert-cf-to-llvm,"
-                        "convert-ub-to-llvm, reconcile-unrealized-casts)",
-                        target.vectorBits, target.registers)
+                        "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, {3}"
+                        "convert-cf-to-llvm, convert-ub-to-llvm, reconcile-unrealized-casts)",
+                        target.vectorBits, target.registers, loops, openMPToLLVM)
               .str())))
     return failure();
   return sigs;
@@ -335,6 +356,7 @@ FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
       return std::unique_ptr<llvm::TargetMachine>();
     }
     builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    preferNoGatherScatter(builder->getFeatures());
     auto tm = builder->createTargetMachine();
     if (!tm) {
       llvm::consumeError(tm.takeError());

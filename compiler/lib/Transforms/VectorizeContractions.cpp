@@ -41,6 +41,12 @@ using namespace mlir;
 
 namespace {
 
+/// Marks a loop over a parallel dimension, whose iterations are independent.
+void markParallel(Operation *loop) {
+  loop->setAttr("nnc.parallel", UnitAttr::get(loop->getContext()));
+}
+
+
 /// How a contraction maps onto the register block.
 struct Structure {
   unsigned vecDim;   // n: innermost in the output and in the vector operand
@@ -305,6 +311,8 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
   for (unsigned d : order) {
     int64_t step = d == s.mDim ? tm : d == s.nDim ? tn : d == chunked ? chunk : 1;
     auto loop = scf::ForOp::create(rewriter, loc, cst(0), cst(ranges[d]), cst(step));
+    if (op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
+      markParallel(loop);
     if (!outermost)
       outermost = loop;
     ivs[d] = loop.getInductionVar();
@@ -451,6 +459,16 @@ struct VectorizeContractionsPass
           scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled) || tiled->tiledOps.size() != 1)
         continue;
+      // One loop per dimension tiled, in the interchanged order; those of parallel
+      // dimensions may run on several threads (nnc-parallelize).
+      SmallVector<int64_t> tiledDims;
+      for (int64_t d : interchange)
+        if (getConstantIntValue(sizes[d]) != 0)
+          tiledDims.push_back(d);
+      if (tiledDims.size() == tiled->loops.size())
+        for (auto [d, loop] : llvm::zip(tiledDims, tiled->loops))
+          if (op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
+            markParallel(loop);
       rewriter.eraseOp(op);
       auto block = cast<linalg::GenericOp>(tiled->tiledOps.front());
 

@@ -16,6 +16,7 @@
 #define NNC_PIPELINE_PIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
@@ -68,13 +69,24 @@ struct CompileOptions {
   /// inline, named after its position and output shape, so that a profiler (perf with
   /// NNC_PERF=1) shows the time of each op. Slower: the ops no longer share registers.
   bool outlineOps = false;
-  /// Keep the nn-level IR after autodiff and the optimizer (for --emit).
-  bool stopAfterTrainingStep = false;
+  /// Compile the parallel loops with enough work as OpenMP loops (nnc-parallelize), for
+  /// `--threads N`: the code then needs libomp, and the results are the same on any
+  /// number of threads.
+  bool parallel = false;
+  /// Where lowering stops (for --emit): the whole way to the LLVM dialect, or after fusion
+  /// (linalg on tensors), or after bufferization and the memory plan (loops on buffers).
+  enum class Stage { LLVM, Linalg, Buffers };
+  Stage stopAfter = Stage::LLVM;
 };
 
 /// Everything the driver needs to run a model.
 /// The defaults, with what the environment asks for: NNC_PROFILE_OPS=1 sets outlineOps.
 CompileOptions compileOptionsFromEnvironment();
+
+/// LLVM's loop vectorizer turns strided loops (im2col, the pooling gradients, transposes)
+/// into AVX-512 gathers and scatters, which ran slower than scalar code here (the cnn's step
+/// took 2.5 times as long). The JIT's and the trainers' target machines ask for none.
+void preferNoGatherScatter(llvm::SubtargetFeatures &features);
 
 struct CompiledModel {
   Signature trainStep; // Empty function name when the model has no train block.

@@ -125,4 +125,66 @@ def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::Func
                            "::mlir::arith::ArithDialect"];
 }
 
+def LoopCarriedInPlace : Pass<"nnc-loop-carried-in-place", "mlir::func::FuncOp"> {
+  let summary = "Makes every tensor a loop carries live in one buffer across iterations";
+  let description = [{
+    The value an `scf.for` yields for a tensor iter_arg becomes equivalent to
+    that iter_arg: the op computing it writes into the iter_arg when it only
+    writes its init (a `tensor.empty`, e.g. an elementwise `linalg.generic`),
+    otherwise it is copied into it (`bufferization.materialize_in_destination`).
+    One-shot bufferization then keeps the recurrent state of a loop (the hidden
+    state of an RNN, the gradients accumulated by backpropagation through time)
+    in the buffer allocated before the loop instead of a fresh buffer per
+    iteration, freed through runtime ownership checks; every buffer allocated
+    inside the loop dies inside the iteration, so `nnc-plan-memory` can place it.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def PlanMemory : Pass<"nnc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Places the temporary buffers of each function in static memory";
+  let description = [{
+    Every `memref.alloc` of a static shape whose only `memref.dealloc` is in the
+    same block becomes a `memref.view` of a zero-initialized private global
+    (`@__nnc_<function>_buffer<i>`, 64-byte aligned), and the dealloc goes: the
+    steady state allocates nothing. A buffer lives from its alloc to the last
+    use of it or of a view of it (ops are numbered in pre-order, a use inside a
+    loop counts as the whole loop; an alias a loop or branch yields extends it
+    to the dealloc). Buffers whose lifetimes never overlap share a global, the
+    largest first; buffers live at the same time are in distinct globals, so
+    LLVM knows they do not alias. Buffers inside a parallel loop (one per
+    thread) and buffers of a dynamic size stay on the heap. The functions are
+    not reentrant afterwards: two calls of one function must not run at the
+    same time.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+def Parallelize : Pass<"nnc-parallelize", "mlir::ModuleOp"> {
+  let summary = "Runs the parallel loops with enough work on several threads (OpenMP)";
+  let description = [{
+    Runs after the loop lowering (`convert-linalg-to-parallel-loops` and the
+    contraction blocking, which marks its loops over parallel dimensions
+    `nnc.parallel`). The outermost parallel loops that execute at least
+    `min-work` scalar operations (roughly: trip counts times the ops of the
+    bodies, an op on vectors counting its lanes) become an `omp.parallel`
+    region in which each thread runs one contiguous chunk of the loop's leading
+    dimensions (enough of them for 64 chunks; the inner ones stay a loop LLVM
+    vectorizes), from `omp_get_thread_num` and `omp_get_num_threads`: no
+    worksharing loop, whose libomp entry point allocates on every call. When
+    `omp_get_max_threads()` is 1 the loop runs as it is instead (a serialized
+    parallel region allocates too). All
+    other parallel loops become sequential `scf.for`, so that small ops (a
+    recurrent cell's elementwise ops) run on the calling thread without a fork.
+    Only independent iterations are split, and no reduction: the results are
+    the same on any number of threads.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1048576",
+           "The least work of a loop that runs on several threads">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::omp::OpenMPDialect",
+                           "::mlir::func::FuncDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // NNC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,208 @@
+//===- PlanMemory.cpp - No heap allocation in the steady state ------------===//
+//
+// `nnc-loop-carried-in-place` (tensors): a loop's recurrent state stays in one buffer.
+// `nnc-plan-memory` (buffers): the temporaries of a function live in one static arena,
+// bytes shared between buffers whose lifetimes do not overlap. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_LOOPCARRIEDINPLACE
+#define GEN_PASS_DEF_PLANMEMORY
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// The ancestor of `op` in `block` (`op` itself when it is there).
+Operation *ancestorIn(Block *block, Operation *op) { return block->findAncestorOpInBlock(*op); }
+
+/// Whether `op` can write its result into `bbArg` instead of its init: it is a linalg op
+/// that only writes that init (an empty tensor), and nothing reads `bbArg` after it.
+bool canWriteInto(linalg::LinalgOp op, OpOperand *init, BlockArgument bbArg) {
+  if (!init->get().getDefiningOp<tensor::EmptyOp>() || op.payloadUsesValueFromOperand(init))
+    return false;
+  Block *body = bbArg.getOwner();
+  for (Operation *user : bbArg.getUsers()) {
+    Operation *at = ancestorIn(body, user);
+    if (!at || (at != op && !at->isBeforeInBlock(op)))
+      return false;
+  }
+  return true;
+}
+
+struct LoopCarriedInPlacePass : nnc::impl::LoopCarriedInPlaceBase<LoopCarriedInPlacePass> {
+  void runOnOperation() override {
+    getOperation().walk([](scf::ForOp loop) {
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      for (auto [i, bbArg] : llvm::enumerate(loop.getRegionIterArgs())) {
+        if (!isa<RankedTensorType>(bbArg.getType()))
+          continue;
+        OpOperand &yielded = yield->getOpOperand(i);
+        Value v = yielded.get();
+        if (v == bbArg)
+          continue;
+        auto producer = v.getDefiningOp<linalg::LinalgOp>();
+        if (producer && producer->getBlock() == loop.getBody()) {
+          OpOperand *init = producer.getDpsInitOperand(cast<OpResult>(v).getResultNumber());
+          if (canWriteInto(producer, init, bbArg)) {
+            init->set(bbArg);
+            continue;
+          }
+        }
+        OpBuilder b(yield);
+        auto copy = bufferization::MaterializeInDestinationOp::create(b, loop.getLoc(), v, bbArg);
+        yielded.set(copy.getResult());
+      }
+    });
+  }
+};
+
+struct Buffer {
+  memref::AllocOp alloc;
+  memref::DeallocOp dealloc;
+  int64_t begin, end; // Pre-order numbers of the alloc and of its last use.
+  int64_t bytes;
+  unsigned slot = 0;
+};
+
+/// Pre-order numbers of the ops of a function, and the last number inside each op.
+struct Numbering {
+  DenseMap<Operation *, int64_t> first, last;
+  explicit Numbering(func::FuncOp f) {
+    int64_t n = 0;
+    f.walk<WalkOrder::PreOrder>([&](Operation *op) { first[op] = n++; });
+    f.walk<WalkOrder::PostOrder>([&](Operation *op) {
+      int64_t end = first[op];
+      for (Region &r : op->getRegions())
+        for (Block &b : r)
+          if (!b.empty())
+            end = std::max(end, last[&b.back()]);
+      last[op] = end;
+    });
+  }
+};
+
+/// The last number at which `alloc` or a view of it is used, or the dealloc's when an
+/// alias leaves through a terminator (a loop's or a branch's result).
+int64_t lastUse(memref::AllocOp alloc, memref::DeallocOp dealloc, const Numbering &numbers) {
+  Block *block = alloc->getBlock();
+  int64_t end = numbers.first.lookup(alloc);
+  SmallVector<Value> worklist = {alloc.getResult()};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (user == dealloc.getOperation())
+        continue;
+      if (user->hasTrait<OpTrait::IsTerminator>())
+        return numbers.first.lookup(dealloc);
+      for (Value r : user->getResults())
+        if (isa<BaseMemRefType>(r.getType()))
+          worklist.push_back(r);
+      end = std::max(end, numbers.last.lookup(block->findAncestorOpInBlock(*user)));
+    }
+  }
+  return end;
+}
+
+/// The buffers of `f` the arena can hold, each live from its alloc to its last use.
+SmallVector<Buffer> plannableBuffers(func::FuncOp f) {
+  Numbering numbers(f);
+  SmallVector<Buffer> buffers;
+  f.walk([&](memref::AllocOp alloc) {
+    MemRefType type = alloc.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity() || type.getMemorySpace() ||
+        !type.getElementType().isIntOrFloat())
+      return;
+    // One buffer per thread is not one buffer.
+    if (alloc->getParentOfType<scf::ParallelOp>() || alloc->getParentOfType<scf::ForallOp>())
+      return;
+    memref::DeallocOp dealloc;
+    for (Operation *user : alloc->getUsers()) {
+      auto d = dyn_cast<memref::DeallocOp>(user);
+      if (!d)
+        continue;
+      if (dealloc || d->getBlock() != alloc->getBlock())
+        return;
+      dealloc = d;
+    }
+    int64_t bytes = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+    if (!dealloc || bytes == 0)
+      return;
+    buffers.push_back(
+        {alloc, dealloc, numbers.first.lookup(alloc), lastUse(alloc, dealloc, numbers), bytes});
+  });
+  return buffers;
+}
+
+/// Largest first, each buffer into the first slot whose buffers are all dead while it lives,
+/// else into a new slot. Buffers live at the same time get distinct slots, i.e. distinct
+/// globals, which LLVM knows do not alias (views of one arena at different offsets it could
+/// not tell apart, and it stopped keeping accumulators in registers). Returns each slot's size.
+SmallVector<int64_t> assignSlots(MutableArrayRef<Buffer> buffers) {
+  SmallVector<Buffer *> order;
+  for (Buffer &b : buffers)
+    order.push_back(&b);
+  llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+  SmallVector<SmallVector<Buffer *>> slots;
+  SmallVector<int64_t> sizes;
+  for (Buffer *b : order) {
+    auto disjoint = [&](ArrayRef<Buffer *> slot) {
+      return llvm::none_of(slot, [&](Buffer *p) { return p->begin <= b->end && b->begin <= p->end; });
+    };
+    auto *it = llvm::find_if(slots, disjoint);
+    b->slot = it - slots.begin();
+    if (it == slots.end()) {
+      slots.emplace_back();
+      sizes.push_back(b->bytes);
+    }
+    slots[b->slot].push_back(b);
+  }
+  return sizes;
+}
+
+struct PlanMemoryPass : nnc::impl::PlanMemoryBase<PlanMemoryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    for (auto f : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (f.isExternal())
+        continue;
+      SmallVector<Buffer> buffers = plannableBuffers(f);
+      SmallVector<int64_t> sizes = assignSlots(buffers);
+      OpBuilder b(module.getBodyRegion());
+      auto globals = OpBuilder::atBlockBegin(module.getBody());
+      SmallVector<Value> slots;
+      for (auto [i, size] : llvm::enumerate(sizes)) {
+        auto type = MemRefType::get({size}, b.getI8Type());
+        auto global = memref::GlobalOp::create(
+            globals, f.getLoc(), llvm::formatv("__nnc_{0}_buffer{1}", f.getName(), i).str(),
+            b.getStringAttr("private"), type, /*initial_value=*/b.getUnitAttr(),
+            /*constant=*/false, b.getI64IntegerAttr(64));
+        symbols.insert(global);
+        globals.setInsertionPointAfter(global);
+        b.setInsertionPointToStart(&f.getBody().front());
+        slots.push_back(memref::GetGlobalOp::create(b, f.getLoc(), type, global.getSymName()));
+      }
+      for (Buffer &buf : buffers) {
+        b.setInsertionPoint(buf.alloc);
+        Value zero = arith::ConstantIndexOp::create(b, buf.alloc.getLoc(), 0);
+        Value view = memref::ViewOp::create(b, buf.alloc.getLoc(), buf.alloc.getType(),
+                                            slots[buf.slot], zero, ValueRange());
+        buf.dealloc.erase();
+        buf.alloc.replaceAllUsesWith(view);
+        buf.alloc.erase();
+      }
+    }
+  }
+};
+
+} // namespace
