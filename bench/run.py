@@ -67,8 +67,8 @@ def main():
     peak = fma_peak()
     print(f"FMA peak of one core, measured now: {peak:.1f} GFLOP/s\n")
     print("| model | threads | nnc samples/s | torch samples/s | ratio (median) | nnc acc | torch acc "
-          "| nnc compile s | nnc RSS MB | torch RSS MB | nnc GFLOP/s | % of peak |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| nnc compile s | nnc RSS MB | torch RSS MB | nnc allocs/step | nnc GFLOP/s | % of peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model in a.models.split(","):
         for threads in [int(t) for t in a.threads.split(",")]:
             nnc_cmd = [a.nnc_train, os.path.join(ROOT, "models", model + ".nn"), "--json"]
@@ -78,7 +78,7 @@ def main():
             if a.limit:
                 nnc_cmd += ["--limit", str(a.limit)]
                 peer_cmd += ["--limit", str(a.limit)]
-            ratios, ns, ts, nacc, tacc, comp, nrss, trss = [], [], [], [], [], [], [], []
+            ratios, ns, ts, nacc, tacc, comp, nrss, trss, allocs = [], [], [], [], [], [], [], [], []
             for _ in range(a.pairs):
                 n, nr = peak_rss(nnc_cmd)
                 t, tr = peak_rss(peer_cmd)
@@ -86,11 +86,14 @@ def main():
                 ratios.append(n["samples_per_s"] / t["samples_per_s"])
                 nacc.append(n["test_acc"]); tacc.append(t["test_acc"]); comp.append(n["compile_s"])
                 nrss.append(nr); trss.append(tr)
+                # Heap allocations per steady-state step (null: not counted in this build).
+                allocs.append(n.get("heap_allocs_per_step"))
             med = statistics.median
             gflops = med(ns) * GFLOP_PER_1K.get(model, 0) / 1000
             print(f"| {model} | {threads} | {med(ns):,.0f} | {med(ts):,.0f} | {med(ratios):.2f} | "
                   f"{med(nacc):.4f} | {med(tacc):.4f} | {med(comp):.2f} | {med(nrss):.0f} | "
-                  f"{med(trss):.0f} | {gflops:.1f} | {100 * gflops / peak:.0f}% |", flush=True)
+                  f"{med(trss):.0f} | {'?' if None in allocs else f'{max(allocs):g}'} | "
+                  f"{gflops:.1f} | {100 * gflops / peak:.0f}% |", flush=True)
 
 
 if __name__ == "__main__":
