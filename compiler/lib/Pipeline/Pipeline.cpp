@@ -320,9 +320,14 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   VectorTarget target = opts.target ? *opts.target : hostVectorTarget();
   // For several threads, the outermost loops with enough work become OpenMP parallel
   // regions (nnc-parallelize); the rest of the code is the same.
-  StringRef loops = opts.parallel ? "convert-linalg-to-parallel-loops), nnc-parallelize"
-                                  : "convert-linalg-to-loops)";
-  StringRef openMPToLLVM = opts.parallel ? "convert-openmp-to-llvm," : "";
+  std::string loops = "convert-linalg-to-loops)";
+  if (opts.parallel != CompileOptions::Threads::One)
+    loops = llvm::formatv("convert-linalg-to-parallel-loops), "
+                          "nnc-parallelize{{one-thread-fallback={0}}",
+                          opts.parallel == CompileOptions::Threads::Any)
+                .str();
+  StringRef openMPToLLVM =
+      opts.parallel != CompileOptions::Threads::One ? "convert-openmp-to-llvm," : "";
   if (failed(runPipeline(
           module,
           llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "

@@ -128,16 +128,18 @@ Operation *sequentialize(RewriterBase &rewriter, scf::ParallelOp loop, unsigned 
 void toOpenMP(RewriterBase &rewriter, scf::ParallelOp p, func::FuncOp threadNum,
               func::FuncOp numThreads, func::FuncOp maxThreads) {
   Location loc = p.getLoc();
+  rewriter.setInsertionPoint(p);
   // On one thread, the loop runs as it is: libomp's serialized parallel region allocates.
-  rewriter.setInsertionPoint(p);
-  Value max = func::CallOp::create(rewriter, loc, maxThreads, ValueRange()).getResult(0);
-  Value one = arith::ConstantIntOp::create(rewriter, loc, 1, 32);
-  Value several = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sgt, max, one);
-  auto branch = scf::IfOp::create(rewriter, loc, several, /*withElseRegion=*/true);
-  rewriter.setInsertionPointToStart(branch.elseBlock());
-  sequentialize(rewriter, cast<scf::ParallelOp>(rewriter.clone(*p)), 0);
-  rewriter.moveOpBefore(p, branch.thenBlock()->getTerminator());
-  rewriter.setInsertionPoint(p);
+  if (maxThreads) {
+    Value max = func::CallOp::create(rewriter, loc, maxThreads, ValueRange()).getResult(0);
+    Value one = arith::ConstantIntOp::create(rewriter, loc, 1, 32);
+    Value several = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sgt, max, one);
+    auto branch = scf::IfOp::create(rewriter, loc, several, /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(branch.elseBlock());
+    sequentialize(rewriter, cast<scf::ParallelOp>(rewriter.clone(*p)), 0);
+    rewriter.moveOpBefore(p, branch.thenBlock()->getTerminator());
+    rewriter.setInsertionPoint(p);
+  }
   SmallVector<int64_t> trips;
   int64_t total = 1;
   for (auto [l, u, s] : llvm::zip(p.getLowerBound(), p.getUpperBound(), p.getStep())) {
@@ -229,7 +231,9 @@ struct ParallelizePass : nnc::impl::ParallelizeBase<ParallelizePass> {
 
     func::FuncOp threadNum = declareRuntimeFunction(getOperation(), "omp_get_thread_num");
     func::FuncOp numThreads = declareRuntimeFunction(getOperation(), "omp_get_num_threads");
-    func::FuncOp maxThreads = declareRuntimeFunction(getOperation(), "omp_get_max_threads");
+    func::FuncOp maxThreads =
+        oneThreadFallback ? declareRuntimeFunction(getOperation(), "omp_get_max_threads")
+                          : func::FuncOp();
     for (Operation *op : chosen) {
       scf::ParallelOp p;
       if (auto f = dyn_cast<scf::ForOp>(op)) {

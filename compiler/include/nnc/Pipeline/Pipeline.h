@@ -69,10 +69,13 @@ struct CompileOptions {
   /// inline, named after its position and output shape, so that a profiler (perf with
   /// NNC_PERF=1) shows the time of each op. Slower: the ops no longer share registers.
   bool outlineOps = false;
-  /// Compile the parallel loops with enough work as OpenMP loops (nnc-parallelize), for
-  /// `--threads N`: the code then needs libomp, and the results are the same on any
-  /// number of threads.
-  bool parallel = false;
+  /// The threads the step will run on: the parallel loops with enough work become OpenMP
+  /// regions (nnc-parallelize) for Several (more than one: nnc-train --threads N) and Any
+  /// (decided at run time: trainers, which also keep a sequential copy of each region for
+  /// one thread). The code then needs libomp; the results are the same on any number of
+  /// threads.
+  enum class Threads { One, Several, Any };
+  Threads parallel = Threads::One;
   /// Where lowering stops (for --emit): the whole way to the LLVM dialect, or after fusion
   /// (linalg on tensors), or after bufferization and the memory plan (loops on buffers).
   enum class Stage { LLVM, Linalg, Buffers };

@@ -173,7 +173,8 @@ def Parallelize : Pass<"nnc-parallelize", "mlir::ModuleOp"> {
     vectorizes), from `omp_get_thread_num` and `omp_get_num_threads`: no
     worksharing loop, whose libomp entry point allocates on every call. When
     `omp_get_max_threads()` is 1 the loop runs as it is instead (a serialized
-    parallel region allocates too). All
+    parallel region allocates too), unless `one-thread-fallback` is off (the
+    caller knows there will be several threads: half the code to compile). All
     other parallel loops become sequential `scf.for`, so that small ops (a
     recurrent cell's elementwise ops) run on the calling thread without a fork.
     Only independent iterations are split, and no reduction: the results are
@@ -182,6 +183,8 @@ def Parallelize : Pass<"nnc-parallelize", "mlir::ModuleOp"> {
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"1048576",
            "The least work of a loop that runs on several threads">,
+    Option<"oneThreadFallback", "one-thread-fallback", "bool", /*default=*/"true",
+           "Keep a sequential copy of each region for a run on one thread">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::omp::OpenMPDialect",
                            "::mlir::func::FuncDialect", "::mlir::arith::ArithDialect"];
