@@ -20,3 +20,7 @@ llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["nnc-train", "nnc", "nnc-opt", "nnc-eval"], [config.nnc_tools_dir])
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%python", "python3"))
+
+# The trainers count heap allocations, except in sanitizer builds (whose runtime owns malloc).
+if config.nnc_count_allocations:
+    config.available_features.add("heap-counting")

@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
     setLearningRate(*module, flags.lr);
   // NNC_PROFILE_OPS=1 (with NNC_PERF=1 and perf) names each op in a profile.
   CompileOptions co = compileOptionsFromEnvironment();
-  co.parallel = flags.threads > 1 ? CompileOptions::Threads::Several
+  co.threads = flags.threads > 1 ? CompileOptions::Threads::Several
                                    : CompileOptions::Threads::One;
   mlir::FailureOr<runtime::ModelDescription> model =
       lowerTrainer(*module, llvm::sys::path::parent_path(flags.modelFile), co);

@@ -143,7 +143,7 @@ static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
   // The register blocking is sized for the target's vector registers.
   CompileOptions co = compileOptionsFromEnvironment();
   // A trainer takes --threads when it runs: its parallel loops are compiled for OpenMP.
-  co.parallel = CompileOptions::Threads::Any;
+  co.threads = CompileOptions::Threads::Any;
   mlir::FailureOr<VectorTarget> vectors = vectorTargetOf(module, target);
   if (mlir::failed(vectors))
     return mlir::failure();

@@ -321,13 +321,13 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   // For several threads, the outermost loops with enough work become OpenMP parallel
   // regions (nnc-parallelize); the rest of the code is the same.
   std::string loops = "convert-linalg-to-loops)";
-  if (opts.parallel != CompileOptions::Threads::One)
+  if (opts.threads != CompileOptions::Threads::One)
     loops = llvm::formatv("convert-linalg-to-parallel-loops), "
                           "nnc-parallelize{{one-thread-fallback={0}}",
-                          opts.parallel == CompileOptions::Threads::Any)
+                          opts.threads == CompileOptions::Threads::Any)
                 .str();
   StringRef openMPToLLVM =
-      opts.parallel != CompileOptions::Threads::One ? "convert-openmp-to-llvm," : "";
+      opts.threads != CompileOptions::Threads::One ? "convert-openmp-to-llvm," : "";
   if (failed(runPipeline(
           module,
           llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "

@@ -86,6 +86,13 @@ bool isParallelLoop(Operation *op) {
   return f && f->hasAttr("nnc.parallel") && f.getInitArgs().empty();
 }
 
+/// Moves a loop's body, without its terminator, before `dst`'s terminator, `ivs` taking the
+/// place of its induction variables.
+void moveBody(RewriterBase &rewriter, Block *src, Block *dst, ValueRange ivs) {
+  rewriter.eraseOp(src->getTerminator());
+  rewriter.inlineBlockBefore(src, dst->getTerminator(), ivs);
+}
+
 /// `loop`'s dimensions from `first` on become nested sequential loops inside it (all of
 /// them: the loop itself is replaced). Returns the replacement's outermost loop.
 Operation *sequentialize(RewriterBase &rewriter, scf::ParallelOp loop, unsigned first) {
@@ -112,9 +119,7 @@ Operation *sequentialize(RewriterBase &rewriter, scf::ParallelOp loop, unsigned 
     ivs.push_back(f.getInductionVar());
     rewriter.setInsertionPoint(body->getTerminator());
   }
-  Block *src = loop.getBody();
-  rewriter.eraseOp(src->getTerminator());
-  rewriter.inlineBlockBefore(src, body->getTerminator(), ivs);
+  moveBody(rewriter, loop.getBody(), body, ivs);
   rewriter.replaceOp(loop, outer->getResults());
   return outer;
 }
@@ -175,9 +180,7 @@ void toOpenMP(RewriterBase &rewriter, scf::ParallelOp p, func::FuncOp threadNum,
         arith::MulIOp::create(rewriter, loc, idx, p.getStep()[d]));
     ivs.push_back(iv);
   }
-  Block *src = p.getBody();
-  rewriter.eraseOp(src->getTerminator());
-  rewriter.inlineBlockBefore(src, loop.getBody()->getTerminator(), ivs);
+  moveBody(rewriter, p.getBody(), loop.getBody(), ivs);
   rewriter.eraseOp(p);
 }
 
@@ -240,22 +243,18 @@ struct ParallelizePass : nnc::impl::ParallelizeBase<ParallelizePass> {
         rewriter.setInsertionPoint(f);
         p = scf::ParallelOp::create(rewriter, f.getLoc(), ValueRange{f.getLowerBound()},
                                     ValueRange{f.getUpperBound()}, ValueRange{f.getStep()});
-        Block *src = f.getBody();
-        rewriter.eraseOp(src->getTerminator());
-        rewriter.inlineBlockBefore(src, p.getBody()->getTerminator(), p.getInductionVars());
+        moveBody(rewriter, f.getBody(), p.getBody(), p.getInductionVars());
         rewriter.eraseOp(f);
       } else {
         p = cast<scf::ParallelOp>(op);
         // The threads share the leading dimensions, enough of them for 64 chunks; the
         // rest stays an inner loop that LLVM can vectorize (a collapsed nest it cannot).
-        unsigned keep = 0;
-        int64_t shared = 1;
-        while (keep < p.getNumLoops() && shared < 64) {
-          shared = saturatingMul(shared, tripCount(p.getLowerBound()[keep],
-                                                   p.getUpperBound()[keep], p.getStep()[keep]));
-          ++keep;
-        }
-        keep = std::min<unsigned>(std::max(keep, 1u), std::max(p.getNumLoops() - 1, 1u));
+        auto trip = [&](unsigned d) {
+          return tripCount(p.getLowerBound()[d], p.getUpperBound()[d], p.getStep()[d]);
+        };
+        unsigned keep = 1;
+        for (int64_t shared = trip(0); keep + 1 < p.getNumLoops() && shared < 64; ++keep)
+          shared = saturatingMul(shared, trip(keep));
         if (keep < p.getNumLoops())
           p = cast<scf::ParallelOp>(sequentialize(rewriter, p, keep));
       }

@@ -22,9 +22,6 @@ using namespace mlir;
 
 namespace {
 
-/// The ancestor of `op` in `block` (`op` itself when it is there).
-Operation *ancestorIn(Block *block, Operation *op) { return block->findAncestorOpInBlock(*op); }
-
 /// Whether `op` can write its result into `bbArg` instead of its init: it is a linalg op
 /// that only writes that init (an empty tensor), and nothing reads `bbArg` after it.
 bool canWriteInto(linalg::LinalgOp op, OpOperand *init, BlockArgument bbArg) {
@@ -32,7 +29,7 @@ bool canWriteInto(linalg::LinalgOp op, OpOperand *init, BlockArgument bbArg) {
     return false;
   Block *body = bbArg.getOwner();
   for (Operation *user : bbArg.getUsers()) {
-    Operation *at = ancestorIn(body, user);
+    Operation *at = body->findAncestorOpInBlock(*user);
     if (!at || (at != op && !at->isBeforeInBlock(op)))
       return false;
   }
@@ -151,7 +148,10 @@ SmallVector<int64_t> assignSlots(MutableArrayRef<Buffer> buffers) {
   SmallVector<Buffer *> order;
   for (Buffer &b : buffers)
     order.push_back(&b);
-  llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+  // Largest first; equal sizes in program order (each alloc has its own number).
+  llvm::sort(order, [](Buffer *a, Buffer *b) {
+    return std::make_pair(-a->bytes, a->begin) < std::make_pair(-b->bytes, b->begin);
+  });
   SmallVector<SmallVector<Buffer *>> slots;
   SmallVector<int64_t> sizes;
   for (Buffer *b : order) {

@@ -75,7 +75,7 @@ struct CompileOptions {
   /// one thread). The code then needs libomp; the results are the same on any number of
   /// threads.
   enum class Threads { One, Several, Any };
-  Threads parallel = Threads::One;
+  Threads threads = Threads::One;
   /// Where lowering stops (for --emit): the whole way to the LLVM dialect, or after fusion
   /// (linalg on tensors), or after bufferization and the memory plan (loops on buffers).
   enum class Stage { LLVM, Linalg, Buffers };

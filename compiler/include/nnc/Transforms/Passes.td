@@ -145,7 +145,7 @@ def PlanMemory : Pass<"nnc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places the temporary buffers of each function in static memory";
   let description = [{
     Every `memref.alloc` of a static shape whose only `memref.dealloc` is in the
-    same block becomes a `memref.view` of a zero-initialized private global
+    same block becomes a `memref.view` of an uninitialized private global
     (`@__nnc_<function>_buffer<i>`, 64-byte aligned), and the dealloc goes: the
     steady state allocates nothing. A buffer lives from its alloc to the last
     use of it or of a view of it (ops are numbered in pre-order, a use inside a
