@@ -104,4 +104,9 @@ bool Batcher::next(void *xOut, void *yOut) {
   return true;
 }
 
+void scaleBytes(const uint8_t *bytes, float *out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = bytes[j] * (1.0f / 255.0f);
+}
+
 } // namespace nnc::runtime

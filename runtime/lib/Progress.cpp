@@ -49,8 +49,6 @@ std::string duration(double seconds) {
   return buf;
 }
 
-std::string percent(double fraction) { return fixed(100 * fraction, 2) + "%"; }
-
 } // namespace
 
 Progress::Progress(std::FILE *out, bool isTerminal, Clock clock)
@@ -62,7 +60,6 @@ void Progress::startEpoch(int64_t epochIndex, int64_t numEpochs, int64_t stepsPe
   steps = stepsPerEpoch;
   epochStart = clock();
   lastOutput = -1;
-  lastDecile = 0;
   drawn = 0;
 }
 
@@ -81,15 +78,19 @@ std::string Progress::statusLine(int64_t step, double loss, double samplesPerSec
 std::string Progress::summaryLine(const EpochSummary &s) const {
   std::string line = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
                      "  train loss " + fixed(s.trainLoss, 4);
-  if (s.valLoss)
-    line += "  val loss " + fixed(*s.valLoss, 4);
-  if (s.valAccuracy)
-    line += "  val acc " + percent(*s.valAccuracy);
-  if (s.testLoss)
-    line += "  test loss " + fixed(*s.testLoss, 4);
-  if (s.testAccuracy)
-    line += "  test acc " + percent(*s.testAccuracy);
-  return line + "  " + fixed(s.seconds, 1) + "s";
+  auto field = [&](const char *name, const std::optional<double> &v, int digits) {
+    if (v)
+      line += std::string("  ") + name + " " + fixed(*v, digits);
+  };
+  field("val loss", s.valLoss, 4);
+  field("val acc", s.valAccuracy, 4);
+  field("test loss", s.testLoss, 4);
+  field("test acc", s.testAccuracy, 4);
+  if (s.samplesPerSec)
+    line += "  " + fixed(*s.samplesPerSec, 0) + " samples/s";
+  if (s.seconds)
+    line += "  " + fixed(*s.seconds, 1) + "s";
+  return line;
 }
 
 void Progress::write(const std::string &text) {
@@ -98,28 +99,19 @@ void Progress::write(const std::string &text) {
 }
 
 void Progress::update(int64_t step, double loss, double samplesPerSec) {
+  if (!isTerminal)
+    return;
   double now = clock();
-  if (isTerminal) {
-    if (lastOutput >= 0 && now - lastOutput < kRedrawInterval && step != steps)
-      return;
-    std::string line = statusLine(step, loss, samplesPerSec, now);
-    size_t length = line.size();
-    // Blank what is left of a longer previous line.
-    if (length < drawn)
-      line.append(drawn - length, ' ');
-    drawn = length;
-    lastOutput = now;
-    write("\r" + line);
+  if (lastOutput >= 0 && now - lastOutput < kRedrawInterval && step != steps)
     return;
-  }
-  int64_t decile = steps > 0 ? step * 10 / steps : 0;
-  bool newDecile = decile > lastDecile;
-  bool overdue = now - (lastOutput >= 0 ? lastOutput : epochStart) >= interval;
-  if (!newDecile && !overdue)
-    return;
-  lastDecile = std::max(lastDecile, decile);
+  std::string line = statusLine(step, loss, samplesPerSec, now);
+  size_t length = line.size();
+  // Blank what is left of a longer previous line.
+  if (length < drawn)
+    line.append(drawn - length, ' ');
+  drawn = length;
   lastOutput = now;
-  write(statusLine(step, loss, samplesPerSec, now) + "\n");
+  write("\r" + line);
 }
 
 void Progress::endEpoch(const EpochSummary &summary) {
@@ -132,6 +124,12 @@ void Progress::endEpoch(const EpochSummary &summary) {
   }
   drawn = 0;
   write(line + "\n");
+}
+
+void Progress::endEpoch() {
+  if (isTerminal && drawn > 0)
+    write("\r");
+  drawn = 0;
 }
 
 } // namespace nnc::runtime

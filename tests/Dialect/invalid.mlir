@@ -1113,7 +1113,14 @@ func.func @batch_norm_grad_channels(%x: tensor<2x3x8x8xf32>, %c: tensor<4xf32>) 
 
 // -----
 
-// expected-error @+1 {{argument 0: expected 'nn.step' to be a unit attribute on a rank-0 float tensor}}
-func.func @step_not_scalar(%t: tensor<2xf32> {nn.step}) {
+// expected-error @+1 {{argument 0: expected 'nn.step' to be a unit attribute on a rank-0 i64 tensor}}
+func.func @step_not_scalar(%t: tensor<2xi64> {nn.step}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{argument 0: expected 'nn.step' to be a unit attribute on a rank-0 i64 tensor}}
+func.func @step_not_an_integer(%t: tensor<f32> {nn.step}) {
   return
 }

@@ -54,7 +54,7 @@ std::vector<eval::Tensor> makeArgs(func::FuncOp fn, uint64_t seed) {
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     Type t = fn.getArgument(i).getType();
     if (fn.getArgAttr(i, "nn.step")) {
-      args.push_back(eval::Tensor::floats(cast<RankedTensorType>(t).getElementType(), {}, {3.0}));
+      args.push_back(eval::Tensor::ints(cast<RankedTensorType>(t).getElementType(), {}, {3}));
       continue;
     }
     if (auto init = fn.getArgAttrOfType<DictionaryAttr>(i, nn::NNDialect::kInitAttr)) {

@@ -8,8 +8,9 @@
 //   train_step(inputs, labels, params, state, [rng], opt_state, step)
 //     -> (loss, new state, new params, new opt_state)
 //
-// The step counter `step` (an f32 scalar, 1 for the first step) drives Adam's bias
-// correction and the learning-rate schedule, both evaluated inside the step. Optimizer state
+// The step counter `step` (an i64 scalar, 1 for the first step, so that it never stops
+// advancing as an f32 would at 2^24) drives, converted to f32, Adam's bias correction and
+// the learning-rate schedule, both evaluated inside the step. Optimizer state
 // (momentum buffers, moment estimates) is a list of arguments with their results, named
 // `<kind>.<slot>.<param>` and zero-initialized. Frozen parameters take no update and no
 // state: they pass through unchanged and are not results.
@@ -183,7 +184,7 @@ LogicalResult OptimizerPass::build(ModuleOp module, func::FuncOp grad, Dictionar
   auto f32 = b.getF32Type();
   auto scalarType = RankedTensorType::get({}, f32);
   unsigned stepArg = argTypes.size();
-  argTypes.push_back(scalarType);
+  argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
   argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.step", b.getUnitAttr())));
 
   auto step = func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
@@ -208,7 +209,8 @@ LogicalResult OptimizerPass::build(ModuleOp module, func::FuncOp grad, Dictionar
 
   // The learning rate at this step, as a rank-0 tensor.
   Scalar s{b, loc};
-  Value t = tensor::ExtractOp::create(b, loc, entry->getArgument(stepArg), ValueRange{});
+  Value count = tensor::ExtractOp::create(b, loc, entry->getArgument(stepArg), ValueRange{});
+  Value t = arith::SIToFPOp::create(b, loc, f32, count);
   Value lr = s.c(lr0);
   StringRef skind = kindOf(sched);
   double warmup = field(sched, skind == "warmup" ? "steps" : "warmup");

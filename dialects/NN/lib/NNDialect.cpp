@@ -168,13 +168,14 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
     return success();
   }
 
-  // The step counter of a training step (1 for the first step), as a float scalar.
+  // The step counter of a training step (1 for the first step), as an i64 scalar: a float
+  // would stop advancing at 2^24.
   if (name == "nn.step") {
     // A tensor, or the memref it becomes once bufferized.
     auto shaped = dyn_cast<ShapedType>(type);
     if (!isa<UnitAttr>(value) || !shaped || !shaped.hasRank() || shaped.getRank() != 0 ||
-        !isa<FloatType>(shaped.getElementType()))
-      return emit() << "expected 'nn.step' to be a unit attribute on a rank-0 float tensor";
+        !shaped.getElementType().isInteger(64))
+      return emit() << "expected 'nn.step' to be a unit attribute on a rank-0 i64 tensor";
     return success();
   }
 

@@ -72,6 +72,10 @@ private:
   std::vector<int64_t> order;
 };
 
+/// Images as a step compiled for f32 inputs takes them: the bytes times 1/255 in float,
+/// exactly what a step compiled for bytes computes itself (nn.dequantize).
+void scaleBytes(const uint8_t *bytes, float *out, int64_t n);
+
 } // namespace nnc::runtime
 
 #endif // NNC_RUNTIME_BATCHES_H
