@@ -83,17 +83,37 @@ private:
     return fail(std::string("unexpected character '") + c + "'");
   }
 
-  std::string parseObject(Json &out, int depth) {
-    out.kind = Json::Object;
-    ++pos; // '{'
+  /// The members of an object or the items of an array up to `close`, separated by commas;
+  /// `item` parses one. `what` names the container in messages.
+  template <typename F> std::string parseItems(char close, const char *what, F item) {
+    ++pos; // The opening bracket.
     skipSpace();
-    if (pos < text.size() && text[pos] == '}') {
+    if (pos < text.size() && text[pos] == close) {
       ++pos;
       return "";
     }
-    std::set<std::string> seen;
     while (true) {
       skipSpace();
+      std::string err = item();
+      if (!err.empty())
+        return err;
+      skipSpace();
+      if (pos < text.size() && text[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      if (pos < text.size() && text[pos] == close) {
+        ++pos;
+        return "";
+      }
+      return fail(std::string("expected ',' or '") + close + "' in " + what);
+    }
+  }
+
+  std::string parseObject(Json &out, int depth) {
+    out.kind = Json::Object;
+    std::set<std::string> seen;
+    return parseItems('}', "an object", [&]() -> std::string {
       if (pos >= text.size() || text[pos] != '"')
         return fail("expected a quoted key");
       std::string key;
@@ -108,47 +128,16 @@ private:
       ++pos;
       skipSpace();
       out.members.emplace_back(key, Json());
-      err = parseValue(out.members.back().second, depth + 1);
-      if (!err.empty())
-        return err;
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < text.size() && text[pos] == '}') {
-        ++pos;
-        return "";
-      }
-      return fail("expected ',' or '}' in an object");
-    }
+      return parseValue(out.members.back().second, depth + 1);
+    });
   }
 
   std::string parseArray(Json &out, int depth) {
     out.kind = Json::Array;
-    ++pos; // '['
-    skipSpace();
-    if (pos < text.size() && text[pos] == ']') {
-      ++pos;
-      return "";
-    }
-    while (true) {
-      skipSpace();
+    return parseItems(']', "an array", [&] {
       out.items.emplace_back();
-      std::string err = parseValue(out.items.back(), depth + 1);
-      if (!err.empty())
-        return err;
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < text.size() && text[pos] == ']') {
-        ++pos;
-        return "";
-      }
-      return fail("expected ',' or ']' in an array");
-    }
+      return parseValue(out.items.back(), depth + 1);
+    });
   }
 
   /// A JSON number; validated against the grammar, kept as text.

@@ -231,52 +231,52 @@ size_t NpyArray::elementSize() const {
   return 0;
 }
 
-std::vector<double> NpyArray::toDoubles() const {
-  size_t size = elementSize();
-  size_t n = size ? bytes.size() / size : 0;
-  std::vector<double> out(n);
+namespace {
+
+/// A float element as a double, or as an integer truncated.
+template <typename T> T fromFloating(double v);
+template <> double fromFloating<double>(double v) { return v; }
+template <> int64_t fromFloating<int64_t>(double v) { return truncToInt64(v); }
+
+/// The elements of `a` as doubles or integers.
+template <typename T> std::vector<T> toValues(const NpyArray &a) {
+  size_t size = a.elementSize();
+  size_t n = size ? a.bytes.size() / size : 0;
+  std::vector<T> out(n);
   for (size_t k = 0; k < n; ++k) {
-    const uint8_t *p = bytes.data() + k * size;
-    if (dtype == "<f4")
-      out[k] = load<float>(p);
-    else if (dtype == "<f8")
-      out[k] = load<double>(p);
-    else if (dtype == "<i4")
-      out[k] = load<int32_t>(p);
-    else if (dtype == "<i8")
-      out[k] = double(load<int64_t>(p));
-    else if (dtype == "|u1")
-      out[k] = *p;
+    const uint8_t *p = a.bytes.data() + k * size;
+    if (a.dtype == "<f4")
+      out[k] = fromFloating<T>(load<float>(p));
+    else if (a.dtype == "<f8")
+      out[k] = fromFloating<T>(load<double>(p));
+    else if (a.dtype == "<i4")
+      out[k] = T(load<int32_t>(p));
+    else if (a.dtype == "<i8")
+      out[k] = T(load<int64_t>(p));
+    else if (a.dtype == "|u1")
+      out[k] = T(*p);
     else
-      out[k] = *p != 0;
+      out[k] = T(*p != 0);
   }
   return out;
 }
 
-std::vector<int64_t> NpyArray::toInt64s() const {
-  size_t size = elementSize();
-  size_t n = size ? bytes.size() / size : 0;
-  std::vector<int64_t> out(n);
-  for (size_t k = 0; k < n; ++k) {
-    const uint8_t *p = bytes.data() + k * size;
-    if (dtype == "<f4")
-      out[k] = truncToInt64(load<float>(p));
-    else if (dtype == "<f8")
-      out[k] = truncToInt64(load<double>(p));
-    else if (dtype == "<i4")
-      out[k] = load<int32_t>(p);
-    else if (dtype == "<i8")
-      out[k] = load<int64_t>(p);
-    else if (dtype == "|u1")
-      out[k] = *p;
-    else
-      out[k] = *p != 0;
-  }
-  return out;
-}
+} // namespace
 
-NpyArray NpyArray::fromDoubles(const std::string &dtype, std::vector<int64_t> shape,
-                               const std::vector<double> &values) {
+std::vector<double> NpyArray::toDoubles() const { return toValues<double>(*this); }
+
+std::vector<int64_t> NpyArray::toInt64s() const { return toValues<int64_t>(*this); }
+
+namespace {
+
+int64_t toInt64(double v) { return truncToInt64(v); }
+int64_t toInt64(int64_t v) { return v; }
+
+/// An array of `dtype` holding `values` (doubles or integers), converted as C++ converts
+/// them, integers from doubles truncated.
+template <typename T>
+NpyArray fromValues(const std::string &dtype, std::vector<int64_t> shape,
+                    const std::vector<T> &values) {
   NpyArray a;
   a.dtype = dtype;
   a.shape = std::move(shape);
@@ -284,47 +284,33 @@ NpyArray NpyArray::fromDoubles(const std::string &dtype, std::vector<int64_t> sh
   a.bytes.resize(values.size() * size);
   for (size_t k = 0; k < values.size(); ++k) {
     uint8_t *p = a.bytes.data() + k * size;
-    double v = values[k];
-    if (dtype == "<f4")
-      store<float>(p, float(v));
-    else if (dtype == "<f8")
-      store<double>(p, v);
-    else if (dtype == "<i4")
-      store<int32_t>(p, int32_t(uint32_t(uint64_t(truncToInt64(v)))));
-    else if (dtype == "<i8")
-      store<int64_t>(p, truncToInt64(v));
-    else if (dtype == "|u1")
-      *p = uint8_t(uint64_t(truncToInt64(v)));
-    else if (dtype == "|b1")
-      *p = v != 0;
-  }
-  return a;
-}
-
-NpyArray NpyArray::fromInt64s(const std::string &dtype, std::vector<int64_t> shape,
-                              const std::vector<int64_t> &values) {
-  NpyArray a;
-  a.dtype = dtype;
-  a.shape = std::move(shape);
-  size_t size = a.elementSize();
-  a.bytes.resize(values.size() * size);
-  for (size_t k = 0; k < values.size(); ++k) {
-    uint8_t *p = a.bytes.data() + k * size;
-    int64_t v = values[k];
+    T v = values[k];
     if (dtype == "<f4")
       store<float>(p, float(v));
     else if (dtype == "<f8")
       store<double>(p, double(v));
     else if (dtype == "<i4")
-      store<int32_t>(p, int32_t(uint32_t(uint64_t(v))));
+      store<int32_t>(p, int32_t(uint32_t(uint64_t(toInt64(v)))));
     else if (dtype == "<i8")
-      store<int64_t>(p, v);
+      store<int64_t>(p, toInt64(v));
     else if (dtype == "|u1")
-      *p = uint8_t(uint64_t(v));
+      *p = uint8_t(uint64_t(toInt64(v)));
     else if (dtype == "|b1")
       *p = v != 0;
   }
   return a;
+}
+
+} // namespace
+
+NpyArray NpyArray::fromDoubles(const std::string &dtype, std::vector<int64_t> shape,
+                               const std::vector<double> &values) {
+  return fromValues(dtype, std::move(shape), values);
+}
+
+NpyArray NpyArray::fromInt64s(const std::string &dtype, std::vector<int64_t> shape,
+                              const std::vector<int64_t> &values) {
+  return fromValues(dtype, std::move(shape), values);
 }
 
 /// The header of the .npy image `data[0, size)`: `out`'s dtype and shape, and in `dataOffset`
