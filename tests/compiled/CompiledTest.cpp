@@ -112,7 +112,7 @@ std::vector<char> toBytes(const eval::Tensor &t) {
   return bytes;
 }
 
-double readBytes(const std::vector<char> &bytes, const Slot &s, int64_t k) {
+double readBytes(const std::vector<char> &bytes, const SlotDesc &s, int64_t k) {
   if (s.dtype == "f32") {
     float v;
     std::memcpy(&v, bytes.data() + 4 * k, 4);
@@ -155,7 +155,7 @@ void compareWithEvaluator(ModuleOp module, StringRef name, uint64_t seed = 1,
   ASSERT_TRUE(succeeded(sigs)) << "lowering @" << name.str() << " failed";
   auto engine = jitCompile(module, opts);
   ASSERT_TRUE(succeeded(engine));
-  const Signature &sig = (*sigs)[0];
+  const EntryDesc &sig = (*sigs)[0];
 
   std::vector<std::vector<char>> storage;
   std::vector<void *> ptrs;
@@ -169,7 +169,7 @@ void compareWithEvaluator(ModuleOp module, StringRef name, uint64_t seed = 1,
     ptrs.push_back(storage.back().data());
   }
   std::vector<std::vector<char>> outs;
-  for (const Slot &s : sig.results)
+  for (const SlotDesc &s : sig.results)
     outs.emplace_back(s.bytes() + 64, 0);
   for (auto &o : outs)
     ptrs.push_back(o.data());

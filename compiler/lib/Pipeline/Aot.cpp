@@ -29,56 +29,6 @@ using namespace mlir;
 using namespace nnc;
 using runtime::Json;
 
-/// Attributes of the train block as JSON: numbers, strings, booleans, lists and records.
-static Json toJson(Attribute a) {
-  if (auto b = dyn_cast_or_null<BoolAttr>(a))
-    return Json::boolValue(b.getValue());
-  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
-    return Json::integer(i.getValue().getSExtValue());
-  if (auto f = dyn_cast_or_null<FloatAttr>(a))
-    return Json::number(f.getValueAsDouble());
-  if (auto s = dyn_cast_or_null<StringAttr>(a))
-    return Json::string(s.str());
-  if (auto list = dyn_cast_or_null<ArrayAttr>(a)) {
-    Json j = Json::array();
-    for (Attribute x : list)
-      j.items.push_back(toJson(x));
-    return j;
-  }
-  if (auto d = dyn_cast_or_null<DictionaryAttr>(a)) {
-    Json j = Json::object();
-    for (NamedAttribute n : d)
-      j.add(n.getName().str(), toJson(n.getValue()));
-    return j;
-  }
-  return Json();
-}
-
-static runtime::EntryDesc toRuntime(const Signature &sig) {
-  static_assert(int(Slot::Input) == int(runtime::SlotDesc::Input) &&
-                    int(Slot::OptState) == int(runtime::SlotDesc::OptState) &&
-                    int(Slot::Output) == int(runtime::SlotDesc::Output),
-                "the compiler's and the runtime's slot roles must agree");
-  runtime::EntryDesc e;
-  e.function = sig.function;
-  auto convert = [](const std::vector<Slot> &from, std::vector<runtime::SlotDesc> &to) {
-    for (const Slot &s : from) {
-      runtime::SlotDesc d;
-      d.role = runtime::SlotDesc::Role(s.role);
-      d.name = s.name;
-      d.dtype = s.dtype;
-      d.shape = s.shape;
-      if (s.init)
-        d.init = toJson(s.init);
-      d.frozen = s.frozen;
-      to.push_back(std::move(d));
-    }
-  };
-  convert(sig.args, e.args);
-  convert(sig.results, e.results);
-  return e;
-}
-
 void nnc::setLearningRate(ModuleOp module, double lr) {
   auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
   if (!train)
@@ -115,8 +65,8 @@ FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRe
   FailureOr<CompiledModel> compiled = lowerToLLVM(module, opts);
   if (failed(compiled))
     return failure();
-  desc.trainStep = toRuntime(compiled->trainStep);
-  desc.eval = toRuntime(compiled->eval);
+  desc.trainStep = compiled->trainStep;
+  desc.eval = compiled->eval;
   return desc;
 }
 

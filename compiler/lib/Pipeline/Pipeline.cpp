@@ -4,16 +4,16 @@
 //   nn-autodiff, nn-optimizer          the training step, still in the nn dialect
 //   inline, symbol-dce                 one function per entry point, nothing else
 //   convert-nn-to-linalg, canonicalize, cse
-//   nnc-fuse-elementwise               fusion that computes nothing twice
-//   nnc-approximate-math               inline f32 tanh/exp/log (vectorizable)
+//   nn-fuse-elementwise               fusion that computes nothing twice
+//   nn-approximate-math               inline f32 tanh/exp/log (vectorizable)
 //   loop-invariant-code-motion         e.g. a transposed weight out of the BPTT loop
-//   nnc-loop-carried-in-place          a loop's recurrent state stays in one buffer
+//   nn-loop-carried-in-place          a loop's recurrent state stays in one buffer
 //   one-shot-bufferize (function boundaries, identity layouts)
 //   buffer-results-to-out-params       results become caller-provided buffers
 //   buffer deallocation                temporaries are freed
-//   nnc-plan-memory                    ... at compile time: they live in static memory
-//   nnc-vectorize-contractions         register blocks for the host's vector width
-//   linalg to loops                    nnc-parallelize: OpenMP regions (trainers, --threads)
+//   nn-plan-memory                    ... at compile time: they live in static memory
+//   nn-vectorize-contractions         register blocks for the host's vector width
+//   linalg to loops                    nn-parallelize: OpenMP regions (trainers, --threads)
 //   vector/math/scf/cf/arith/memref/func/omp to LLVM (bare pointers)
 // Then the ExecutionEngine compiles the LLVM dialect at O3 for the host CPU.
 //
@@ -48,16 +48,29 @@
 using namespace mlir;
 using namespace nnc;
 
-int64_t Slot::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-size_t Slot::bytes() const {
-  size_t width = dtype == "f64" || dtype == "i64" ? 8 : dtype == "u8" || dtype == "i1" ? 1 : 4;
-  return size_t(numElements()) * width;
+runtime::Json nnc::toJson(Attribute a) {
+  using runtime::Json;
+  if (auto b = dyn_cast_or_null<BoolAttr>(a))
+    return Json::boolValue(b.getValue());
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return Json::integer(i.getValue().getSExtValue());
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return Json::number(f.getValueAsDouble());
+  if (auto s = dyn_cast_or_null<StringAttr>(a))
+    return Json::string(s.str());
+  if (auto list = dyn_cast_or_null<ArrayAttr>(a)) {
+    Json j = Json::array();
+    for (Attribute x : list)
+      j.items.push_back(toJson(x));
+    return j;
+  }
+  if (auto d = dyn_cast_or_null<DictionaryAttr>(a)) {
+    Json j = Json::object();
+    for (NamedAttribute n : d)
+      j.add(n.getName().str(), toJson(n.getValue()));
+    return j;
+  }
+  return Json();
 }
 
 void nnc::registerPipelineDialects(DialectRegistry &registry) {
@@ -108,11 +121,11 @@ static std::string dtypeOf(Type t) {
 }
 
 /// Reads an entry point's ABI from its nn.* attributes.
-static Signature signatureOf(func::FuncOp f) {
-  Signature sig;
+static EntryDesc signatureOf(func::FuncOp f) {
+  EntryDesc sig;
   sig.function = f.getName().str();
   auto slotOf = [](Type type, DictionaryAttr attrs) {
-    Slot s;
+    SlotDesc s;
     if (auto t = dyn_cast<RankedTensorType>(type)) {
       s.dtype = dtypeOf(t.getElementType());
       s.shape.assign(t.getShape().begin(), t.getShape().end());
@@ -125,29 +138,30 @@ static Signature signatureOf(func::FuncOp f) {
     };
     auto has = [&](StringRef name) { return attrs && attrs.get(name); };
     if (has("nn.input")) {
-      s.role = Slot::Input;
+      s.role = SlotDesc::Input;
       s.name = str("nn.input");
     } else if (has("nn.labels")) {
-      s.role = Slot::Labels;
+      s.role = SlotDesc::Labels;
     } else if (has("nn.param")) {
-      s.role = Slot::Param;
+      s.role = SlotDesc::Param;
       s.name = str("nn.param");
     } else if (has("nn.state")) {
-      s.role = Slot::State;
+      s.role = SlotDesc::State;
       s.name = str("nn.state");
     } else if (has("nn.opt_state")) {
-      s.role = Slot::OptState;
+      s.role = SlotDesc::OptState;
       s.name = str("nn.opt_state");
     } else if (has("nn.rng")) {
-      s.role = Slot::Rng;
+      s.role = SlotDesc::Rng;
     } else if (has("nn.step")) {
-      s.role = Slot::Step;
+      s.role = SlotDesc::Step;
     } else if (has("nn.loss")) {
-      s.role = Slot::Loss;
+      s.role = SlotDesc::Loss;
     } else {
-      s.role = Slot::Output;
+      s.role = SlotDesc::Output;
     }
-    s.init = attrs ? attrs.getAs<DictionaryAttr>("nn.init") : DictionaryAttr();
+    if (auto init = attrs ? attrs.getAs<DictionaryAttr>("nn.init") : DictionaryAttr())
+      s.init = toJson(init);
     s.frozen = has("nn.frozen");
     return s;
   };
@@ -244,7 +258,7 @@ FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions 
   SmallVector<std::string> entries = {evalName};
   if (module.lookupSymbol(trainName))
     entries.push_back(trainName);
-  FailureOr<std::vector<Signature>> sigs = lowerEntryPointsToLLVM(module, entries, opts);
+  FailureOr<std::vector<EntryDesc>> sigs = lowerEntryPointsToLLVM(module, entries, opts);
   if (failed(sigs))
     return failure();
   CompiledModel model;
@@ -254,10 +268,10 @@ FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions 
   return model;
 }
 
-FailureOr<std::vector<Signature>>
+FailureOr<std::vector<EntryDesc>>
 nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
                             const CompileOptions &opts) {
-  std::vector<Signature> sigs;
+  std::vector<EntryDesc> sigs;
   for (const std::string &name : entries) {
     auto f = module.lookupSymbol<func::FuncOp>(name);
     if (!f)
@@ -283,8 +297,8 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
   if (failed(runPipeline(
           module,
           "builtin.module(inline, symbol-dce, func.func(convert-nn-to-linalg), canonicalize, cse,"
-          "func.func(nnc-fuse-elementwise, nnc-approximate-math, loop-invariant-code-motion),"
-          "canonicalize, func.func(nnc-loop-carried-in-place))")))
+          "func.func(nn-fuse-elementwise, nn-approximate-math, loop-invariant-code-motion),"
+          "canonicalize, func.func(nn-loop-carried-in-place))")))
     return failure();
   if (opts.stopAfter == CompileOptions::Stage::Linalg)
     return sigs;
@@ -295,7 +309,7 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
           "func.func(ownership-based-buffer-deallocation), canonicalize,"
           "buffer-deallocation-simplification, convert-bufferization-to-memref, inline, symbol-dce,"
-          "nnc-plan-memory, canonicalize)")))
+          "nn-plan-memory, canonicalize)")))
     return failure();
   // The ABI promises that no two buffers of an entry point overlap (the trainer's arenas are
   // distinct): telling LLVM lets it keep accumulators in registers across loops.
@@ -319,18 +333,18 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     return sigs;
   VectorTarget target = opts.target ? *opts.target : hostVectorTarget();
   // For several threads, the outermost loops with enough work become OpenMP parallel
-  // regions (nnc-parallelize); the rest of the code is the same.
+  // regions (nn-parallelize); the rest of the code is the same.
   std::string loops = "convert-linalg-to-loops)";
   if (opts.threads != CompileOptions::Threads::One)
     loops = llvm::formatv("convert-linalg-to-parallel-loops), "
-                          "nnc-parallelize{{one-thread-fallback={0}}",
+                          "nn-parallelize{{one-thread-fallback={0}}",
                           opts.threads == CompileOptions::Threads::Any)
                 .str();
   StringRef openMPToLLVM =
       opts.threads != CompileOptions::Threads::One ? "convert-openmp-to-llvm," : "";
   if (failed(runPipeline(
           module,
-          llvm::formatv("builtin.module(func.func(nnc-vectorize-contractions{{vector-bits={0} "
+          llvm::formatv("builtin.module(func.func(nn-vectorize-contractions{{vector-bits={0} "
                         "registers={1}}, {2}, canonicalize, cse,"
                         "convert-vector-to-scf{{full-unroll=true}, convert-math-to-llvm,"
                         "convert-math-to-libm, expand-strided-metadata, lower-affine,"

@@ -1,6 +1,6 @@
 //===- ApproximateMath.cpp - Inline f32 transcendental functions ----------===//
 //
-// `nnc-approximate-math`: MLIR's polynomial approximations for the f32 transcendental
+// `nn-approximate-math`: MLIR's polynomial approximations for the f32 transcendental
 // functions that training steps evaluate per element (see Passes.td).
 //
 //===----------------------------------------------------------------------===//

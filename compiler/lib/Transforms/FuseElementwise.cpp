@@ -1,6 +1,6 @@
 //===- FuseElementwise.cpp - Elementwise fusion without recomputation -----===//
 //
-// `nnc-fuse-elementwise`: MLIR's elementwise fusion of linalg.generic on tensors, with a
+// `nn-fuse-elementwise`: MLIR's elementwise fusion of linalg.generic on tensors, with a
 // control that refuses every fusion which would evaluate the producer more than once per
 // element (see Passes.td).
 //

@@ -1,6 +1,6 @@
 //===- Parallelize.cpp - The loops that run on several threads ------------===//
 //
-// `nnc-parallelize`: picks the outermost parallel loops worth a fork and join (see
+// `nn-parallelize`: picks the outermost parallel loops worth a fork and join (see
 // Passes.td) and makes them OpenMP parallel regions; every other parallel loop becomes
 // sequential.
 //

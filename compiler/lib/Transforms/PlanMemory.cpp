@@ -1,7 +1,6 @@
 //===- PlanMemory.cpp - No heap allocation in the steady state ------------===//
 //
-// `nnc-loop-carried-in-place` (tensors): a loop's recurrent state stays in one buffer.
-// `nnc-plan-memory` (buffers): the temporaries of a function live in one static arena,
+// `nn-plan-memory` (buffers): the temporaries of a function live in one static arena,
 // bytes shared between buffers whose lifetimes do not overlap. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
@@ -13,7 +12,6 @@
 #include "llvm/Support/FormatVariadic.h"
 
 namespace nnc {
-#define GEN_PASS_DEF_LOOPCARRIEDINPLACE
 #define GEN_PASS_DEF_PLANMEMORY
 #include "nnc/Transforms/Passes.h.inc"
 } // namespace nnc
@@ -21,47 +19,6 @@ namespace nnc {
 using namespace mlir;
 
 namespace {
-
-/// Whether `op` can write its result into `bbArg` instead of its init: it is a linalg op
-/// that only writes that init (an empty tensor), and nothing reads `bbArg` after it.
-bool canWriteInto(linalg::LinalgOp op, OpOperand *init, BlockArgument bbArg) {
-  if (!init->get().getDefiningOp<tensor::EmptyOp>() || op.payloadUsesValueFromOperand(init))
-    return false;
-  Block *body = bbArg.getOwner();
-  for (Operation *user : bbArg.getUsers()) {
-    Operation *at = body->findAncestorOpInBlock(*user);
-    if (!at || (at != op && !at->isBeforeInBlock(op)))
-      return false;
-  }
-  return true;
-}
-
-struct LoopCarriedInPlacePass : nnc::impl::LoopCarriedInPlaceBase<LoopCarriedInPlacePass> {
-  void runOnOperation() override {
-    getOperation().walk([](scf::ForOp loop) {
-      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
-      for (auto [i, bbArg] : llvm::enumerate(loop.getRegionIterArgs())) {
-        if (!isa<RankedTensorType>(bbArg.getType()))
-          continue;
-        OpOperand &yielded = yield->getOpOperand(i);
-        Value v = yielded.get();
-        if (v == bbArg)
-          continue;
-        auto producer = v.getDefiningOp<linalg::LinalgOp>();
-        if (producer && producer->getBlock() == loop.getBody()) {
-          OpOperand *init = producer.getDpsInitOperand(cast<OpResult>(v).getResultNumber());
-          if (canWriteInto(producer, init, bbArg)) {
-            init->set(bbArg);
-            continue;
-          }
-        }
-        OpBuilder b(yield);
-        auto copy = bufferization::MaterializeInDestinationOp::create(b, loop.getLoc(), v, bbArg);
-        yielded.set(copy.getResult());
-      }
-    });
-  }
-};
 
 struct Buffer {
   memref::AllocOp alloc;

@@ -6,8 +6,8 @@
 // dialect; then it JIT-compiles it with MLIR's ExecutionEngine.
 //
 // The ABI: every entry point takes one pointer per tensor (bare-pointer memrefs, static
-// shapes), first its inputs in the order of `Signature::args`, then one output buffer per
-// result in the order of `Signature::results`. No two buffers may overlap: the entry points
+// shapes), first its inputs in the order of `EntryDesc::args`, then one output buffer per
+// result in the order of `EntryDesc::results`. No two buffers may overlap: the entry points
 // are compiled with their pointers marked noalias.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "mlir/Support/LLVM.h"
+#include "nnc/Runtime/ModelDescription.h"
 
 #include <memory>
 #include <optional>
@@ -31,23 +32,15 @@ class DialectRegistry;
 
 namespace nnc {
 
-/// One argument or result of an entry point, as the runtime sees it.
-struct Slot {
-  enum Role { Input, Labels, Param, State, OptState, Rng, Step, Loss, Output } role;
-  std::string name;          // The parameter/state name, the input's name, "" otherwise.
-  std::string dtype;         // "f32", "f64", "i32", "i64", "u8", "i1"
-  std::vector<int64_t> shape;
-  mlir::DictionaryAttr init; // nn.init for parameters, state and optimizer state.
-  bool frozen = false;
+/// The ABI of an entry point is the runtime's own description of it (one type for both
+/// sides): each argument and result's role, name, dtype, shape, initializer (`nn.init` as
+/// JSON) and frozen flag.
+using runtime::EntryDesc;
+using runtime::SlotDesc;
 
-  int64_t numElements() const;
-  size_t bytes() const;
-};
-
-struct Signature {
-  std::string function;
-  std::vector<Slot> args, results;
-};
+/// An attribute as JSON: numbers, strings, booleans, lists and records (the train block,
+/// the initializers).
+runtime::Json toJson(mlir::Attribute a);
 
 /// What the register blocking is sized for.
 struct VectorTarget {
@@ -70,7 +63,7 @@ struct CompileOptions {
   /// NNC_PERF=1) shows the time of each op. Slower: the ops no longer share registers.
   bool outlineOps = false;
   /// The threads the step will run on: the parallel loops with enough work become OpenMP
-  /// regions (nnc-parallelize) for Several (more than one: nnc-train --threads N) and Any
+  /// regions (nn-parallelize) for Several (more than one: nnc-train --threads N) and Any
   /// (decided at run time: trainers, which also keep a sequential copy of each region for
   /// one thread). The code then needs libomp; the results are the same on any number of
   /// threads.
@@ -92,8 +85,8 @@ CompileOptions compileOptionsFromEnvironment();
 void preferNoGatherScatter(llvm::SubtargetFeatures &features);
 
 struct CompiledModel {
-  Signature trainStep; // Empty function name when the model has no train block.
-  Signature eval;
+  EntryDesc trainStep; // Empty function name when the model has no train block.
+  EntryDesc eval;
 };
 
 /// Registers the dialects and translations the pipeline uses.
@@ -108,7 +101,7 @@ mlir::FailureOr<CompiledModel> lowerToLLVM(mlir::ModuleOp module, const CompileO
 
 /// Lowers the functions `entries` of `module` (and what they call) to the LLVM dialect,
 /// returning their signatures, in order.
-mlir::FailureOr<std::vector<Signature>>
+mlir::FailureOr<std::vector<EntryDesc>>
 lowerEntryPointsToLLVM(mlir::ModuleOp module, llvm::ArrayRef<std::string> entries,
                        const CompileOptions &opts);
 

@@ -1,4 +1,10 @@
 //===- Passes.td - The passes of nnc -----------------------*- tablegen -*-===//
+//
+// Every pass of nnc is named `nn-<what it does>` (the conversion to linalg, declared in
+// nnc/Conversion/Passes.td, follows MLIR's `convert-<from>-to-<to>`), so `nnc-opt --help`
+// lists them together; its lit test is tests/Transforms/<name>.mlir.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef NNC_TRANSFORMS_PASSES_TD
 #define NNC_TRANSFORMS_PASSES_TD
@@ -60,7 +66,7 @@ def NNOptimizer : Pass<"nn-optimizer", "mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
-def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
+def FuseElementwise : Pass<"nn-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Fuses producers into their elementwise and reduction consumers";
   let description = [{
     Upstream elementwise fusion of `linalg.generic` on tensors (and the reshapes
@@ -77,7 +83,7 @@ def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
-def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
+def ApproximateMath : Pass<"nn-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Replaces f32 transcendental functions by inline polynomial approximations";
   let description = [{
     `math.tanh`, `math.exp`, `math.expm1`, `math.log`, `math.log1p`, `math.log2` and
@@ -91,7 +97,7 @@ def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
-def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::FuncOp"> {
+def VectorizeContractions : Pass<"nn-vectorize-contractions", "mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes the contractions (matmuls, convolutions)";
   let description = [{
     Every `linalg.generic` on buffers that is a contraction (a multiply-add body
@@ -125,7 +131,7 @@ def VectorizeContractions : Pass<"nnc-vectorize-contractions", "mlir::func::Func
                            "::mlir::arith::ArithDialect"];
 }
 
-def LoopCarriedInPlace : Pass<"nnc-loop-carried-in-place", "mlir::func::FuncOp"> {
+def LoopCarriedInPlace : Pass<"nn-loop-carried-in-place", "mlir::func::FuncOp"> {
   let summary = "Makes every tensor a loop carries live in one buffer across iterations";
   let description = [{
     The value an `scf.for` yields for a tensor iter_arg becomes equivalent to
@@ -136,12 +142,12 @@ def LoopCarriedInPlace : Pass<"nnc-loop-carried-in-place", "mlir::func::FuncOp">
     state of an RNN, the gradients accumulated by backpropagation through time)
     in the buffer allocated before the loop instead of a fresh buffer per
     iteration, freed through runtime ownership checks; every buffer allocated
-    inside the loop dies inside the iteration, so `nnc-plan-memory` can place it.
+    inside the loop dies inside the iteration, so `nn-plan-memory` can place it.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
-def PlanMemory : Pass<"nnc-plan-memory", "mlir::ModuleOp"> {
+def PlanMemory : Pass<"nn-plan-memory", "mlir::ModuleOp"> {
   let summary = "Places the temporary buffers of each function in static memory";
   let description = [{
     Every `memref.alloc` of a static shape whose only `memref.dealloc` is in the
@@ -160,7 +166,7 @@ def PlanMemory : Pass<"nnc-plan-memory", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
-def Parallelize : Pass<"nnc-parallelize", "mlir::ModuleOp"> {
+def Parallelize : Pass<"nn-parallelize", "mlir::ModuleOp"> {
   let summary = "Runs the parallel loops with enough work on several threads (OpenMP)";
   let description = [{
     Runs after the loop lowering (`convert-linalg-to-parallel-loops` and the

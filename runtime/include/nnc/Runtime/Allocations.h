@@ -1,7 +1,7 @@
 //===- Allocations.h - Counting the process's heap allocations --*- C++ -*-===//
 //
 // A trainer promises that its steady state allocates nothing: the compiled step keeps its
-// temporaries in static memory (nnc-plan-memory) and the loop around it reuses its
+// temporaries in static memory (nn-plan-memory) and the loop around it reuses its
 // buffers. To prove it, every executable that links the runtime counts its heap
 // allocations: malloc, calloc, realloc and the aligned allocators (and so operator new)
 // are defined by the runtime, count, and forward to glibc's allocator. The trainers report

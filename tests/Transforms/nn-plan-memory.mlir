@@ -1,4 +1,4 @@
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(nnc-plan-memory)' | FileCheck %s
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(nn-plan-memory)' | FileCheck %s
 
 // %a and %b are live together: two globals. %c comes after %a's last use: it shares
 // %a's global. No alloc and no dealloc is left.

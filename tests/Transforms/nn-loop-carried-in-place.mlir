@@ -1,5 +1,5 @@
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-loop-carried-in-place))' | FileCheck %s
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-loop-carried-in-place), one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map})' | FileCheck %s --check-prefix=BUF
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-loop-carried-in-place))' | FileCheck %s
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-loop-carried-in-place), one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map})' | FileCheck %s --check-prefix=BUF
 
 #id = affine_map<(i) -> (i)>
 

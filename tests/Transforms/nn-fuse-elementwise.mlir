@@ -1,4 +1,4 @@
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-fuse-elementwise))' | FileCheck %s
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-fuse-elementwise))' | FileCheck %s
 
 // An elementwise chain (bias add, then relu) fuses into one generic.
 #id = affine_map<(i, j) -> (i, j)>

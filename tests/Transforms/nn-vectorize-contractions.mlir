@@ -1,6 +1,6 @@
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-vectorize-contractions))' | FileCheck %s
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-vectorize-contractions{vector-bits=256 registers=16}))' | FileCheck %s --check-prefix=AVX2
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nnc-vectorize-contractions{vector-bits=0}))' | FileCheck %s --check-prefix=NONE
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-vectorize-contractions))' | FileCheck %s
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-vectorize-contractions{vector-bits=256 registers=16}))' | FileCheck %s --check-prefix=AVX2
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-vectorize-contractions{vector-bits=0}))' | FileCheck %s --check-prefix=NONE
 
 // A product in the (m, k, n) loop order: 8 × 32 blocks (two zmm registers per row) for
 // AVX-512, 4 × 16 for AVX2; the accumulator is carried by the reduction loop; outer products

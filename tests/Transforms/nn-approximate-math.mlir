@@ -1,4 +1,4 @@
-// RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-approximate-math))' | FileCheck %s
+// RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nn-approximate-math))' | FileCheck %s
 
 // f32 tanh, exp and log become inline arithmetic (no call, vectorizable); f64 keeps the
 // math ops (libm), sqrt is left alone (an instruction).

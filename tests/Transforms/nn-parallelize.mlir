@@ -1,4 +1,4 @@
-// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(nnc-parallelize{min-work=65536})' | FileCheck %s
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(nn-parallelize{min-work=65536})' | FileCheck %s
 
 // Enough work: the threads share the leading dimension (64 chunks), each its contiguous
 // part from omp_get_thread_num / omp_get_num_threads; the inner dimension stays a loop.
