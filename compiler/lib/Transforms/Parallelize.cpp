@@ -161,10 +161,11 @@ void toOpenMP(RewriterBase &rewriter, scf::ParallelOp p, func::FuncOp threadNum,
   };
   Value tid = asIndex(threadNum), threads = asIndex(numThreads);
   Value chunk = arith::CeilDivUIOp::create(rewriter, loc, cst(total), threads);
-  Value lo = arith::MinUIOp::create(rewriter, loc,
-                                    arith::MulIOp::create(rewriter, loc, tid, chunk), cst(total));
-  Value hi = arith::MinUIOp::create(rewriter, loc,
-                                    arith::AddIOp::create(rewriter, loc, lo, chunk), cst(total));
+  // One op per statement: the order of function arguments is unspecified.
+  Value start = arith::MulIOp::create(rewriter, loc, tid, chunk);
+  Value lo = arith::MinUIOp::create(rewriter, loc, start, cst(total));
+  Value end = arith::AddIOp::create(rewriter, loc, lo, chunk);
+  Value hi = arith::MinUIOp::create(rewriter, loc, end, cst(total));
   auto loop = scf::ForOp::create(rewriter, loc, lo, hi, cst(1));
   omp::TerminatorOp::create(rewriter, loc);
   rewriter.setInsertionPoint(loop.getBody()->getTerminator());

@@ -147,7 +147,11 @@ LogicalResult vjp(LogOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) 
 }
 LogicalResult vjp(TanhOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   Value y = op.getResult();
-  d[0] = g.mul(r[0], g.sub(g.splat(g.type(y), 1.0), g.mul(y, y)));
+  // Each operand is built in its own statement: the order of function arguments is
+  // unspecified, and the IR must not depend on the compiler.
+  Value one = g.splat(g.type(y), 1.0);
+  Value square = g.mul(y, y);
+  d[0] = g.mul(r[0], g.sub(one, square));
   return success();
 }
 LogicalResult vjp(SigmoidOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
@@ -159,7 +163,8 @@ LogicalResult vjp(ReluOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d)
   // y > 0 exactly where x > 0: masking by the output leaves the input's only use the relu,
   // so that the op computing it (a bias add) fuses with the relu into one pass.
   Value y = op.getResult();
-  d[0] = g.select(g.cmp("gt", y, g.zerosLike(y)), r[0], g.zerosLike(r[0]));
+  Value positive = g.cmp("gt", y, g.zerosLike(y));
+  d[0] = g.select(positive, r[0], g.zerosLike(r[0]));
   return success();
 }
 LogicalResult vjp(SqrtOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
@@ -169,12 +174,14 @@ LogicalResult vjp(SqrtOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d)
 LogicalResult vjp(RsqrtOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   // d(x^-1/2) = -1/2 x^-3/2 = -1/2 y^3.
   Value y = op.getResult();
-  d[0] = g.mul(g.scale(r[0], -0.5), g.mul(y, g.mul(y, y)));
+  Value half = g.scale(r[0], -0.5);
+  d[0] = g.mul(half, g.mul(y, g.mul(y, y)));
   return success();
 }
 LogicalResult vjp(AbsOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   Value x = op.getInput();
-  d[0] = g.select(g.cmp("lt", x, g.zerosLike(x)), g.neg(r[0]), r[0]);
+  Value negative = g.cmp("lt", x, g.zerosLike(x));
+  d[0] = g.select(negative, g.neg(r[0]), r[0]);
   return success();
 }
 LogicalResult vjp(SquareOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
@@ -256,7 +263,8 @@ LogicalResult vjp(ReduceMaxOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value
   Value maxSpread =
       spreadReduction(g, x, op.getResult(), op.getAxes(), op.getKeepDims(), op.getResult());
   Value adjSpread = spreadReduction(g, x, op.getResult(), op.getAxes(), op.getKeepDims(), r[0]);
-  d[0] = g.select(g.cmp("eq", x, maxSpread), adjSpread, g.zerosLike(x));
+  Value isMax = g.cmp("eq", x, maxSpread);
+  d[0] = g.select(isMax, adjSpread, g.zerosLike(x));
   return success();
 }
 LogicalResult vjp(ReshapeOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
@@ -406,7 +414,8 @@ LogicalResult vjp(BatchNormInferOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<
   d[0] = g.mul(r[0], g.broadcastChannel(gs, xt, axis));
   d[1] = g.neg(g.mul(dySum, gs));
   // dv = sum(dy (x - m)) gamma (-1/2) s^3.
-  d[2] = g.mul(g.scale(dyCentered, -0.5), g.mul(op.getGamma(), g.mul(s, g.mul(s, s))));
+  Value halfDy = g.scale(dyCentered, -0.5);
+  d[2] = g.mul(halfDy, g.mul(op.getGamma(), g.mul(s, g.mul(s, s))));
   d[3] = g.mul(dyCentered, s);
   d[4] = dySum;
   return success();
