@@ -73,9 +73,23 @@ struct Builder {
   Value mul(Value x, Value y) { return nn::MulOp::create(b, loc, x, y); }
   Value div(Value x, Value y) { return nn::DivOp::create(b, loc, x, y); }
   Value scale(Value x, double s) { return s == 1 ? x : mul(x, splat(type(x), s)); }
+  /// s broadcast to `t`, for a rank-0 tensor s.
+  Value broadcast(RankedTensorType t, Value s) {
+    return nn::BroadcastOp::create(b, loc, t, s, b.getDenseI64ArrayAttr({}));
+  }
   /// x * s for a rank-0 tensor s, broadcast.
-  Value scaleBy(Value x, Value s) {
-    return mul(x, nn::BroadcastOp::create(b, loc, type(x), s, b.getDenseI64ArrayAttr({})));
+  Value scaleBy(Value x, Value s) { return mul(x, broadcast(type(x), s)); }
+  /// decay · avg + (1 - decay) · x, with x built by `next` after the first term.
+  Value movingAverage(Value avg, double decay, function_ref<Value()> next) {
+    Value kept = scale(avg, decay);
+    Value added = scale(next(), 1 - decay);
+    return add(kept, added);
+  }
+  /// sqrt(x) + eps.
+  Value sqrtPlus(Value x, double eps) {
+    Value root = nn::SqrtOp::create(b, loc, x);
+    Value epsilon = splat(type(x), eps);
+    return add(root, epsilon);
   }
 };
 
@@ -95,12 +109,302 @@ struct Scalar {
   Value cos(Value x) { return math::CosOp::create(b, loc, x); }
 };
 
+/// The optimizer of the train block: its kind, its hyper-parameters and the state slots
+/// each parameter needs.
+struct Optimizer {
+  DictionaryAttr opt;
+  StringRef kind;
+  double l1, lr0, wd, coupled, momentum;
+  bool nesterov;
+  SmallVector<StringRef> slots;
+
+  bool isAdam() const { return kind == "adam" || kind == "adamw"; }
+};
+
+/// A parameter that the step updates: its argument, and its optimizer state's arguments
+/// and names.
+struct Trainable {
+  unsigned arg;
+  StringAttr name;
+  SmallVector<unsigned> stateArgs;
+  SmallVector<StringAttr> stateNames;
+};
+
+/// Builds `@<model>_train_step` from the gradient function, in the order: the signature,
+/// the call of the gradient function, the learning rate, the bias corrections, and each
+/// trainable parameter's update.
+class StepBuilder {
+public:
+  StepBuilder(func::FuncOp grad, const Optimizer &o, DictionaryAttr sched)
+      : grad(grad), o(o), sched(sched), b(grad.getContext()), loc(grad.getLoc()) {}
+  LogicalResult build(StringRef name);
+
+private:
+  void addSignature();
+  void callGradient();
+  FailureOr<Value> learningRate(Value t);
+  void addBiasCorrections(Value t);
+  LogicalResult addUpdate(Trainable &tr);
+  /// The update direction of a parameter p with gradient g (p_new = p - lr · update); the
+  /// optimizer's next state goes to `nextState`.
+  Value direction(Builder &u, Value &p, Value g, ArrayRef<Value> state,
+                  SmallVectorImpl<Value> &nextState);
+  void finish(func::FuncOp step);
+
+  func::FuncOp grad;
+  const Optimizer &o;
+  DictionaryAttr sched;
+  OpBuilder b;
+  Location loc;
+  RankedTensorType scalarType;
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<Trainable> trainables;
+  unsigned stepArg = 0;
+  Block *entry = nullptr;
+  // The results: the gradient function's own (the loss and the state updates), then the
+  // new parameters, then the new optimizer state.
+  SmallVector<Value> results, newParams, newStates;
+  SmallVector<DictionaryAttr> resultAttrs, paramAttrs, stateAttrs;
+  DenseMap<StringAttr, Value> gradOf;
+  Value lrT, bc1, bc2; // the learning rate and Adam's bias corrections, rank-0 tensors
+};
+
 struct OptimizerPass : public nnc::impl::NNOptimizerBase<OptimizerPass> {
   void runOnOperation() override;
   LogicalResult build(ModuleOp module, func::FuncOp grad, DictionaryAttr train);
 };
 
 } // namespace
+
+/// Reads the optimizer of the train block.
+static FailureOr<Optimizer> readOptimizer(func::FuncOp grad, DictionaryAttr train) {
+  Optimizer o;
+  o.opt = train.getAs<DictionaryAttr>("optimizer");
+  o.kind = kindOf(o.opt);
+  if (!llvm::is_contained({"sgd", "adam", "adamw", "rmsprop", "adagrad"}, o.kind))
+    return grad.emitError() << "unknown optimizer '" << o.kind << "'";
+  double l2 = field(train, "l2");
+  o.l1 = field(train, "l1");
+  o.lr0 = field(o.opt, "lr", 1e-3);
+  o.wd = field(o.opt, "weight_decay");
+  o.coupled = l2 + (o.kind == "adamw" ? 0 : o.wd);
+  o.momentum = field(o.opt, "momentum");
+  o.nesterov = field(o.opt, "nesterov") != 0;
+  if (o.kind == "sgd" && o.momentum > 0)
+    o.slots = {"momentum"};
+  else if (o.isAdam())
+    o.slots = {"m", "v"};
+  else if (o.kind == "rmsprop")
+    o.slots = o.momentum > 0 ? SmallVector<StringRef>{"square_avg", "momentum"}
+                             : SmallVector<StringRef>{"square_avg"};
+  else if (o.kind == "adagrad")
+    o.slots = {"sum"};
+  return o;
+}
+
+/// The signature: the gradient function's arguments, the optimizer state, the step.
+void StepBuilder::addSignature() {
+  argTypes.assign(grad.getArgumentTypes().begin(), grad.getArgumentTypes().end());
+  for (unsigned i = 0; i < grad.getNumArguments(); ++i)
+    argAttrs.push_back(grad.getArgAttrDict(i));
+  for (unsigned i = 0; i < grad.getNumArguments(); ++i) {
+    auto pname = grad.getArgAttrOfType<StringAttr>(i, nn::NNDialect::kParamAttr);
+    if (pname && !grad.getArgAttr(i, nn::NNDialect::kFrozenAttr))
+      trainables.push_back({i, pname, {}, {}});
+  }
+  auto zeroInit = b.getDictionaryAttr({b.getNamedAttr("dist", b.getStringAttr("constant")),
+                                       b.getNamedAttr("value", b.getF64FloatAttr(0.0))});
+  for (Trainable &t : trainables) {
+    for (StringRef slot : o.slots) {
+      t.stateArgs.push_back(argTypes.size());
+      argTypes.push_back(grad.getArgumentTypes()[t.arg]);
+      std::string sname = (o.kind + "." + slot + "." + t.name.getValue()).str();
+      t.stateNames.push_back(b.getStringAttr(sname));
+      argAttrs.push_back(
+          b.getDictionaryAttr({b.getNamedAttr("nn.opt_state", b.getStringAttr(sname)),
+                               b.getNamedAttr(nn::NNDialect::kInitAttr, zeroInit)}));
+    }
+  }
+  scalarType = RankedTensorType::get({}, b.getF32Type());
+  stepArg = argTypes.size();
+  argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
+  argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.step", b.getUnitAttr())));
+}
+
+/// Forward and backward: the gradients by parameter name, the other results kept.
+void StepBuilder::callGradient() {
+  SmallVector<Value> gradArgs(entry->getArguments().take_front(grad.getNumArguments()));
+  auto call = func::CallOp::create(b, loc, grad, gradArgs);
+  for (unsigned i = 0; i < grad.getNumResults(); ++i) {
+    if (auto g = grad.getResultAttrOfType<StringAttr>(i, "nn.grad")) {
+      gradOf[g] = call.getResult(i);
+      continue;
+    }
+    results.push_back(call.getResult(i)); // The loss and the state updates.
+    resultAttrs.push_back(grad.getResultAttrDict(i));
+  }
+}
+
+/// The learning rate at step `t` (an f32 scalar): the schedule after a linear warm-up.
+FailureOr<Value> StepBuilder::learningRate(Value t) {
+  Scalar s{b, loc};
+  Value lr = s.c(o.lr0);
+  StringRef skind = kindOf(sched);
+  double warmup = field(sched, skind == "warmup" ? "steps" : "warmup");
+  Value sinceWarmup = s.sub(t, s.c(warmup));
+  Value after = s.max(sinceWarmup, s.c(0)); // Steps since the warm-up ended.
+  if (skind == "step" || skind == "exponential") {
+    Value gamma = s.c(field(sched, "gamma", skind == "step" ? 0.1 : 1));
+    Value periods = s.floor(s.div(after, s.c(field(sched, "every", 1))));
+    lr = s.mul(lr, s.pow(gamma, periods));
+  } else if (skind == "cosine") {
+    double total = field(sched, "steps");
+    double minLr = field(sched, "min_lr");
+    if (total <= 0)
+      return grad.emitError("a cosine schedule needs 'steps' (the length of the run in steps)");
+    Value progress = s.div(after, s.c(std::max(1.0, total - warmup)));
+    Value frac = s.min(progress, s.c(1));
+    Value cosv = s.cos(s.mul(frac, s.c(M_PI)));
+    Value minLrV = s.c(minLr), halfRange = s.c((o.lr0 - minLr) / 2);
+    lr = s.add(minLrV, s.mul(halfRange, s.add(s.c(1), cosv)));
+  }
+  if (warmup > 0) {
+    Value one = s.c(1);
+    lr = s.mul(lr, s.min(one, s.div(t, s.c(warmup))));
+  }
+  return lr;
+}
+
+/// Adam's bias corrections 1 - beta^t.
+void StepBuilder::addBiasCorrections(Value t) {
+  if (!o.isAdam())
+    return;
+  Scalar s{b, loc};
+  auto correction = [&](double beta) {
+    Value one = s.c(1);
+    Value power = s.pow(s.c(beta), t);
+    return tensor::FromElementsOp::create(b, loc, scalarType, ValueRange{s.sub(one, power)})
+        .getResult();
+  };
+  bc1 = correction(field(o.opt, "beta1", 0.9));
+  bc2 = correction(field(o.opt, "beta2", 0.999));
+}
+
+Value StepBuilder::direction(Builder &u, Value &p, Value g, ArrayRef<Value> state,
+                             SmallVectorImpl<Value> &nextState) {
+  RankedTensorType pt = u.type(p);
+  if (o.kind == "sgd") {
+    if (o.momentum > 0) {
+      Value buf = u.add(u.scale(state[0], o.momentum), g);
+      nextState.push_back(buf);
+      return o.nesterov ? u.add(g, u.scale(buf, o.momentum)) : buf;
+    }
+    return g;
+  }
+  if (o.isAdam()) {
+    double beta1 = field(o.opt, "beta1", 0.9), beta2 = field(o.opt, "beta2", 0.999);
+    if (o.kind == "adamw")
+      p = u.sub(p, u.scale(u.scaleBy(p, lrT), o.wd));
+    Value m = u.movingAverage(state[0], beta1, [&] { return g; });
+    Value v = u.movingAverage(state[1], beta2,
+                              [&] { return nn::SquareOp::create(b, loc, g).getResult(); });
+    nextState.append({m, v});
+    Value mhat = u.div(m, u.broadcast(pt, bc1));
+    Value vhat = u.div(v, u.broadcast(pt, bc2));
+    return u.div(mhat, u.sqrtPlus(vhat, field(o.opt, "eps", 1e-8)));
+  }
+  if (o.kind == "rmsprop") {
+    double alpha = field(o.opt, "alpha", 0.99);
+    Value sq = u.movingAverage(state[0], alpha,
+                               [&] { return nn::SquareOp::create(b, loc, g).getResult(); });
+    nextState.push_back(sq);
+    Value update = u.div(g, u.sqrtPlus(sq, field(o.opt, "eps", 1e-8)));
+    if (o.momentum > 0) {
+      update = u.add(u.scale(state[1], o.momentum), update);
+      nextState.push_back(update);
+    }
+    return update;
+  }
+  // adagrad
+  Value sum = u.add(state[0], nn::SquareOp::create(b, loc, g));
+  nextState.push_back(sum);
+  return u.div(g, u.sqrtPlus(sum, field(o.opt, "eps", 1e-10)));
+}
+
+/// The update of one trainable parameter, with its next optimizer state.
+LogicalResult StepBuilder::addUpdate(Trainable &tr) {
+  Builder u{b, loc};
+  Value p = entry->getArgument(tr.arg);
+  Value g = gradOf.lookup(tr.name);
+  if (!g)
+    return grad.emitError() << "no gradient for parameter '" << tr.name.getValue() << "'";
+  Type elem = u.type(p).getElementType();
+  if (cast<RankedTensorType>(lrT.getType()).getElementType() != elem) {
+    // The schedule is computed in f32; a model instantiated in f64 (gradient checks) gets
+    // it converted.
+    auto castTo = [&](Value v) {
+      return nn::CastOp::create(b, loc, RankedTensorType::get({}, elem), v).getResult();
+    };
+    lrT = castTo(lrT);
+    if (bc1) {
+      bc1 = castTo(bc1);
+      bc2 = castTo(bc2);
+    }
+  }
+  if (o.coupled != 0)
+    g = u.add(g, u.scale(p, o.coupled));
+  if (o.l1 != 0)
+    g = u.add(g, u.scale(nn::SignOp::create(b, loc, p), o.l1));
+  SmallVector<Value> state, nextState;
+  for (unsigned k : tr.stateArgs)
+    state.push_back(entry->getArgument(k));
+  Value update = direction(u, p, g, state, nextState);
+  newParams.push_back(u.sub(p, u.scaleBy(update, lrT)));
+  paramAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kParamAttr, tr.name)));
+  for (auto [k, v] : llvm::enumerate(nextState)) {
+    newStates.push_back(v);
+    stateAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.opt_state", tr.stateNames[k])));
+  }
+  return success();
+}
+
+/// The return and the final signature.
+void StepBuilder::finish(func::FuncOp step) {
+  llvm::append_range(results, newParams);
+  llvm::append_range(resultAttrs, paramAttrs);
+  llvm::append_range(results, newStates);
+  llvm::append_range(resultAttrs, stateAttrs);
+  func::ReturnOp::create(b, loc, results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  step.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  step.setAllArgAttrs(argAttrs);
+  step.setAllResultAttrs(resultAttrs);
+}
+
+LogicalResult StepBuilder::build(StringRef name) {
+  b.setInsertionPointAfter(grad);
+  addSignature();
+  auto step = func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
+  step->setAttr(nn::NNDialect::kModeAttr, b.getStringAttr("train"));
+  entry = step.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  callGradient();
+  Value count = tensor::ExtractOp::create(b, loc, entry->getArgument(stepArg), ValueRange{});
+  Value t = arith::SIToFPOp::create(b, loc, b.getF32Type(), count); // the step, as an f32
+  FailureOr<Value> lr = learningRate(t);
+  if (failed(lr))
+    return failure();
+  lrT = tensor::FromElementsOp::create(b, loc, scalarType, ValueRange{*lr});
+  addBiasCorrections(t);
+  for (Trainable &tr : trainables)
+    if (failed(addUpdate(tr)))
+      return failure();
+  finish(step);
+  return success();
+}
 
 void OptimizerPass::runOnOperation() {
   ModuleOp module = getOperation();
@@ -125,207 +429,8 @@ LogicalResult OptimizerPass::build(ModuleOp module, func::FuncOp grad, Dictionar
   std::string name = (base + "_train_step").str();
   if (module.lookupSymbol(name))
     return success();
-  auto opt = train.getAs<DictionaryAttr>("optimizer");
-  StringRef kind = kindOf(opt);
-  if (!llvm::is_contained({"sgd", "adam", "adamw", "rmsprop", "adagrad"}, kind))
-    return grad.emitError() << "unknown optimizer '" << kind << "'";
-  auto sched = train.getAs<DictionaryAttr>("schedule");
-  double l1 = field(train, "l1"), l2 = field(train, "l2");
-  double lr0 = field(opt, "lr", 1e-3), wd = field(opt, "weight_decay");
-  double coupled = l2 + (kind == "adamw" ? 0 : wd);
-  double momentum = field(opt, "momentum");
-  bool nesterov = field(opt, "nesterov") != 0;
-
-  // Which state slots each parameter needs.
-  SmallVector<StringRef> slots;
-  if (kind == "sgd" && momentum > 0)
-    slots = {"momentum"};
-  else if (kind == "adam" || kind == "adamw")
-    slots = {"m", "v"};
-  else if (kind == "rmsprop")
-    slots = momentum > 0 ? SmallVector<StringRef>{"square_avg", "momentum"}
-                         : SmallVector<StringRef>{"square_avg"};
-  else if (kind == "adagrad")
-    slots = {"sum"};
-
-  // The signature: the gradient function's arguments, the optimizer state, the step.
-  OpBuilder b(module.getContext());
-  b.setInsertionPointAfter(grad);
-  Location loc = grad.getLoc();
-  SmallVector<Type> argTypes(grad.getArgumentTypes());
-  SmallVector<DictionaryAttr> argAttrs;
-  for (unsigned i = 0; i < grad.getNumArguments(); ++i)
-    argAttrs.push_back(grad.getArgAttrDict(i));
-  struct Trainable {
-    unsigned arg;
-    StringAttr name;
-    SmallVector<unsigned> stateArgs;
-    SmallVector<StringAttr> stateNames;
-  };
-  SmallVector<Trainable> trainables;
-  for (unsigned i = 0; i < grad.getNumArguments(); ++i) {
-    auto pname = grad.getArgAttrOfType<StringAttr>(i, nn::NNDialect::kParamAttr);
-    if (pname && !grad.getArgAttr(i, nn::NNDialect::kFrozenAttr))
-      trainables.push_back({i, pname, {}});
-  }
-  auto zeroInit = b.getDictionaryAttr({b.getNamedAttr("dist", b.getStringAttr("constant")),
-                                       b.getNamedAttr("value", b.getF64FloatAttr(0.0))});
-  for (Trainable &t : trainables) {
-    for (StringRef slot : slots) {
-      t.stateArgs.push_back(argTypes.size());
-      argTypes.push_back(grad.getArgumentTypes()[t.arg]);
-      std::string sname = (kind + "." + slot + "." + t.name.getValue()).str();
-      t.stateNames.push_back(b.getStringAttr(sname));
-      argAttrs.push_back(
-          b.getDictionaryAttr({b.getNamedAttr("nn.opt_state", b.getStringAttr(sname)),
-                               b.getNamedAttr(nn::NNDialect::kInitAttr, zeroInit)}));
-    }
-  }
-  auto f32 = b.getF32Type();
-  auto scalarType = RankedTensorType::get({}, f32);
-  unsigned stepArg = argTypes.size();
-  argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
-  argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.step", b.getUnitAttr())));
-
-  auto step = func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
-  step->setAttr(nn::NNDialect::kModeAttr, b.getStringAttr("train"));
-  Block *entry = step.addEntryBlock();
-  b.setInsertionPointToEnd(entry);
-
-  // Forward and backward.
-  SmallVector<Value> gradArgs(entry->getArguments().take_front(grad.getNumArguments()));
-  auto call = func::CallOp::create(b, loc, grad, gradArgs);
-  SmallVector<Value> results;
-  SmallVector<DictionaryAttr> resultAttrs;
-  DenseMap<StringAttr, Value> gradOf;
-  for (unsigned i = 0; i < grad.getNumResults(); ++i) {
-    if (auto g = grad.getResultAttrOfType<StringAttr>(i, "nn.grad")) {
-      gradOf[g] = call.getResult(i);
-      continue;
-    }
-    results.push_back(call.getResult(i)); // The loss and the state updates.
-    resultAttrs.push_back(grad.getResultAttrDict(i));
-  }
-
-  // The learning rate at this step, as a rank-0 tensor.
-  Scalar s{b, loc};
-  Value count = tensor::ExtractOp::create(b, loc, entry->getArgument(stepArg), ValueRange{});
-  Value t = arith::SIToFPOp::create(b, loc, f32, count);
-  Value lr = s.c(lr0);
-  StringRef skind = kindOf(sched);
-  double warmup = field(sched, skind == "warmup" ? "steps" : "warmup");
-  Value after = s.max(s.sub(t, s.c(warmup)), s.c(0)); // Steps since the warm-up ended.
-  if (skind == "step") {
-    lr = s.mul(lr, s.pow(s.c(field(sched, "gamma", 0.1)),
-                         s.floor(s.div(after, s.c(field(sched, "every", 1))))));
-  } else if (skind == "exponential") {
-    lr = s.mul(lr, s.pow(s.c(field(sched, "gamma", 1)),
-                         s.floor(s.div(after, s.c(field(sched, "every", 1))))));
-  } else if (skind == "cosine") {
-    double total = field(sched, "steps");
-    double minLr = field(sched, "min_lr");
-    if (total <= 0)
-      return grad.emitError("a cosine schedule needs 'steps' (the length of the run in steps)");
-    Value frac = s.min(s.div(after, s.c(std::max(1.0, total - warmup))), s.c(1));
-    Value cosv = s.cos(s.mul(frac, s.c(M_PI)));
-    lr = s.add(s.c(minLr), s.mul(s.c((lr0 - minLr) / 2), s.add(s.c(1), cosv)));
-  }
-  if (warmup > 0)
-    lr = s.mul(lr, s.min(s.c(1), s.div(t, s.c(warmup))));
-  Value lrT = tensor::FromElementsOp::create(b, loc, scalarType, ValueRange{lr});
-
-  // Adam's bias corrections 1 - beta^t.
-  Value bc1, bc2;
-  double beta1 = field(opt, "beta1", 0.9), beta2 = field(opt, "beta2", 0.999);
-  if (kind == "adam" || kind == "adamw") {
-    bc1 = tensor::FromElementsOp::create(b, loc, scalarType,
-                                         ValueRange{s.sub(s.c(1), s.pow(s.c(beta1), t))});
-    bc2 = tensor::FromElementsOp::create(b, loc, scalarType,
-                                         ValueRange{s.sub(s.c(1), s.pow(s.c(beta2), t))});
-  }
-
-  SmallVector<Value> newParams, newStates;
-  SmallVector<DictionaryAttr> paramAttrs, stateAttrs;
-  for (Trainable &tr : trainables) {
-    Builder u{b, loc};
-    Value p = entry->getArgument(tr.arg);
-    Value g = gradOf.lookup(tr.name);
-    if (!g)
-      return grad.emitError() << "no gradient for parameter '" << tr.name.getValue() << "'";
-    RankedTensorType pt = u.type(p);
-    Type elem = pt.getElementType();
-    if (cast<RankedTensorType>(lrT.getType()).getElementType() != elem) {
-      // The schedule is computed in f32; a model instantiated in f64 (gradient checks)
-      // gets it converted.
-      auto castTo = [&](Value v) {
-        return nn::CastOp::create(b, loc, RankedTensorType::get({}, elem), v).getResult();
-      };
-      lrT = castTo(lrT);
-      if (bc1) {
-        bc1 = castTo(bc1);
-        bc2 = castTo(bc2);
-      }
-    }
-    if (coupled != 0)
-      g = u.add(g, u.scale(p, coupled));
-    if (l1 != 0)
-      g = u.add(g, u.scale(nn::SignOp::create(b, loc, p), l1));
-    auto state = [&](unsigned k) { return entry->getArgument(tr.stateArgs[k]); };
-    SmallVector<Value> nextState;
-    Value update; // p_new = p - lr * update
-    if (kind == "sgd") {
-      if (momentum > 0) {
-        Value buf = u.add(u.scale(state(0), momentum), g);
-        nextState.push_back(buf);
-        update = nesterov ? u.add(g, u.scale(buf, momentum)) : buf;
-      } else {
-        update = g;
-      }
-    } else if (kind == "adam" || kind == "adamw") {
-      if (kind == "adamw")
-        p = u.sub(p, u.scale(u.scaleBy(p, lrT), wd));
-      Value m = u.add(u.scale(state(0), beta1), u.scale(g, 1 - beta1));
-      Value v = u.add(u.scale(state(1), beta2), u.scale(nn::SquareOp::create(b, loc, g), 1 - beta2));
-      nextState = {m, v};
-      Value mhat = u.div(m, nn::BroadcastOp::create(b, loc, pt, bc1, b.getDenseI64ArrayAttr({})));
-      Value vhat = u.div(v, nn::BroadcastOp::create(b, loc, pt, bc2, b.getDenseI64ArrayAttr({})));
-      Value denom = u.add(nn::SqrtOp::create(b, loc, vhat), u.splat(pt, field(opt, "eps", 1e-8)));
-      update = u.div(mhat, denom);
-    } else if (kind == "rmsprop") {
-      double alpha = field(opt, "alpha", 0.99);
-      Value sq = u.add(u.scale(state(0), alpha), u.scale(nn::SquareOp::create(b, loc, g), 1 - alpha));
-      nextState.push_back(sq);
-      Value denom = u.add(nn::SqrtOp::create(b, loc, sq), u.splat(pt, field(opt, "eps", 1e-8)));
-      update = u.div(g, denom);
-      if (momentum > 0) {
-        Value buf = u.add(u.scale(state(1), momentum), update);
-        nextState.push_back(buf);
-        update = buf;
-      }
-    } else { // adagrad
-      Value sum = u.add(state(0), nn::SquareOp::create(b, loc, g));
-      nextState.push_back(sum);
-      Value denom = u.add(nn::SqrtOp::create(b, loc, sum), u.splat(pt, field(opt, "eps", 1e-10)));
-      update = u.div(g, denom);
-    }
-    newParams.push_back(u.sub(p, u.scaleBy(update, lrT)));
-    paramAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kParamAttr, tr.name)));
-    for (auto [k, v] : llvm::enumerate(nextState)) {
-      newStates.push_back(v);
-      stateAttrs.push_back(b.getDictionaryAttr(
-          b.getNamedAttr("nn.opt_state", tr.stateNames[k])));
-    }
-  }
-  llvm::append_range(results, newParams);
-  llvm::append_range(resultAttrs, paramAttrs);
-  llvm::append_range(results, newStates);
-  llvm::append_range(resultAttrs, stateAttrs);
-  func::ReturnOp::create(b, loc, results);
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  step.setFunctionType(b.getFunctionType(argTypes, resultTypes));
-  step.setAllArgAttrs(argAttrs);
-  step.setAllResultAttrs(resultAttrs);
-  return success();
+  FailureOr<Optimizer> o = readOptimizer(grad, train);
+  if (failed(o))
+    return failure();
+  return StepBuilder(grad, *o, train.getAs<DictionaryAttr>("schedule")).build(name);
 }

@@ -1,6 +1,6 @@
 //===- VectorizeContractions.cpp - Register blocks for the contractions ---===//
 //
-// `nnc-vectorize-contractions` turns each contraction on buffers into a register-blocked
+// `nn-vectorize-contractions` turns each contraction on buffers into a register-blocked
 // kernel (the schedule of ../shared/codegen-experiment, in C++ and scoped to the
 // contractions so that the rest of the step is untouched):
 //
@@ -45,7 +45,6 @@ namespace {
 void markParallel(Operation *loop) {
   loop->setAttr("nnc.parallel", UnitAttr::get(loop->getContext()));
 }
-
 
 /// How a contraction maps onto the register block.
 struct Structure {
@@ -165,8 +164,8 @@ FailureOr<linalg::GenericOp> keepOnly(RewriterBase &rewriter, linalg::GenericOp 
   SmallVector<AffineMap> maps;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = cast<MemRefType>(operand.get().getType());
-    AffineMap map = op.getMatchingIndexingMap(&operand).replaceDimsAndSymbols(
-        replacement, {}, iterators.size(), 0);
+    AffineMap map = op.getMatchingIndexingMap(&operand).replaceDimsAndSymbols(replacement, {},
+                                                                              iterators.size(), 0);
     SmallVector<AffineExpr> results;
     SmallVector<int64_t> shape;
     for (auto [j, e] : llvm::enumerate(map.getResults())) {
@@ -183,8 +182,8 @@ FailureOr<linalg::GenericOp> keepOnly(RewriterBase &rewriter, linalg::GenericOp 
     SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
     for (int64_t d : type.getShape())
       sizes.push_back(rewriter.getIndexAttr(d));
-    auto reducedType = memref::SubViewOp::inferRankReducedResultType(shape, type, offsets,
-                                                                     sizes, strides);
+    auto reducedType =
+        memref::SubViewOp::inferRankReducedResultType(shape, type, offsets, sizes, strides);
     operands.push_back(memref::SubViewOp::create(rewriter, loc, cast<MemRefType>(reducedType),
                                                  operand.get(), offsets, sizes, strides));
   }
@@ -216,9 +215,9 @@ void hoistAccumulator(RewriterBase &rewriter, Operation *&nest) {
             r.getVectorType() == write.getVectorType() &&
             r.getPermutationMap() == write.getPermutationMap())
           read = r;
-      if (!read || !read->isBeforeInBlock(write) ||
-          llvm::any_of(read->getOperands(),
-                       [&](Value v) { return !loop.isDefinedOutsideOfLoop(v); }))
+      if (!read || !read->isBeforeInBlock(write) || llvm::any_of(read->getOperands(), [&](Value v) {
+            return !loop.isDefinedOutsideOfLoop(v);
+          }))
         return WalkResult::advance();
       loop.moveOutOfLoop(read);
       rewriter.moveOpAfter(write, loop);
@@ -261,6 +260,38 @@ std::optional<DotStructure> analyzeDot(linalg::GenericOp op) {
   return DotStructure{*m, *n, *k};
 }
 
+/// The loops around a dot block, outermost first, and the reduction of which a chunk runs
+/// inside the block (with the chunk's length, 1 without one).
+struct DotLoops {
+  SmallVector<unsigned> order;
+  std::optional<unsigned> chunked;
+  int64_t chunk;
+};
+
+DotLoops dotLoopOrder(linalg::GenericOp op, const DotStructure &s, int64_t lanes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  // Loop order: other reductions, other parallel dimensions, the m and n blocks; k inside.
+  SmallVector<unsigned> order;
+  for (utils::IteratorType kind : {utils::IteratorType::reduction, utils::IteratorType::parallel})
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      if (d != s.kDim && d != s.mDim && d != s.nDim && iterators[d] == kind)
+        order.push_back(d);
+  order.push_back(s.mDim);
+  order.push_back(s.nDim);
+  // With one other reduction (a filter gradient's batch), a chunk of it runs inside the
+  // block too, so that each accumulator sums at least ~64 vector steps before its lanes are
+  // added up; the chunk's slices of both operands stay in cache across the blocks.
+  int64_t kSteps = (ranges[s.kDim] + lanes - 1) / lanes;
+  auto isReduction = [&](unsigned d) { return iterators[d] == utils::IteratorType::reduction; };
+  if (llvm::count_if(order, isReduction) == 1 && isReduction(order.front())) {
+    unsigned chunked = order.front();
+    return {order, chunked,
+            largestDivisor(ranges[chunked], std::max<int64_t>(1, (64 + kSteps - 1) / kSteps))};
+  }
+  return {order, std::nullopt, 1};
+}
+
 /// Replaces a dot-form contraction by loops around a TM × TN block of vector accumulators
 /// along k: per step, TM + TN vector loads and TM · TN FMAs; each accumulator is summed
 /// across its lanes once, after the k loop. A k that the vector does not divide ends with
@@ -281,36 +312,13 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
 
   rewriter.setInsertionPoint(op);
   auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
-  // Loop order: other reductions, other parallel dimensions, the m and n blocks; k inside.
-  SmallVector<unsigned> order;
-  for (unsigned d = 0; d < ranges.size(); ++d)
-    if (d != s.kDim && d != s.mDim && d != s.nDim &&
-        op.getIteratorTypesArray()[d] == utils::IteratorType::reduction)
-      order.push_back(d);
-  for (unsigned d = 0; d < ranges.size(); ++d)
-    if (d != s.kDim && d != s.mDim && d != s.nDim &&
-        op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
-      order.push_back(d);
-  order.push_back(s.mDim);
-  order.push_back(s.nDim);
-  // With one other reduction (a filter gradient's batch), a chunk of it runs inside the
-  // block too, so that each accumulator sums at least ~64 vector steps before its lanes are
-  // added up; the chunk's slices of both operands stay in cache across the blocks.
-  int64_t kSteps = (ranges[s.kDim] + lanes - 1) / lanes;
-  std::optional<unsigned> chunked;
-  int64_t chunk = 1;
-  if (llvm::count_if(order, [&](unsigned d) {
-        return op.getIteratorTypesArray()[d] == utils::IteratorType::reduction;
-      }) == 1 &&
-      op.getIteratorTypesArray()[order.front()] == utils::IteratorType::reduction) {
-    chunked = order.front();
-    chunk = largestDivisor(ranges[*chunked], std::max<int64_t>(1, (64 + kSteps - 1) / kSteps));
-  }
+  auto [order, chunked, chunk] = dotLoopOrder(op, s, lanes);
   SmallVector<Value> ivs(ranges.size());
   Operation *outermost = nullptr;
   for (unsigned d : order) {
     int64_t step = d == s.mDim ? tm : d == s.nDim ? tn : d == chunked ? chunk : 1;
-    auto loop = scf::ForOp::create(rewriter, loc, cst(0), cst(ranges[d]), cst(step));
+    Value lb = cst(0), ub = cst(ranges[d]), stepV = cst(step);
+    auto loop = scf::ForOp::create(rewriter, loc, lb, ub, stepV);
     if (op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
       markParallel(loop);
     if (!outermost)
@@ -337,12 +345,14 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
   SmallVector<Value> inits(tm * tn, zero);
   // The chunk's loop (one iteration without a chunked reduction) around the k loop.
   Value chunkStart = chunked ? ivs[*chunked] : Value();
-  auto chunkLoop = scf::ForOp::create(rewriter, loc, cst(0), cst(chunk), cst(1), inits);
+  Value chunkLb = cst(0), chunkUb = cst(chunk), chunkStep = cst(1);
+  auto chunkLoop = scf::ForOp::create(rewriter, loc, chunkLb, chunkUb, chunkStep, inits);
   rewriter.setInsertionPointToStart(chunkLoop.getBody());
   if (chunked)
     ivs[*chunked] = arith::AddIOp::create(rewriter, loc, chunkStart, chunkLoop.getInductionVar());
+  Value kLb = cst(0), kUb = cst(kRange), kStep = cst(lanes);
   auto kLoop = scf::ForOp::create(
-      rewriter, loc, cst(0), cst(kRange), cst(lanes), chunkLoop.getRegionIterArgs(),
+      rewriter, loc, kLb, kUb, kStep, chunkLoop.getRegionIterArgs(),
       [&](OpBuilder &nb, Location nl, Value kv, ValueRange acc) {
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -379,16 +389,175 @@ Operation *buildDotBlock(RewriterBase &rewriter, linalg::GenericOp op, const Dot
   return outermost;
 }
 
-struct VectorizeContractionsPass
-    : nnc::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
+/// The register block of a contraction: `tm` × `tn` along the broadcast and vector
+/// dimensions.
+struct BlockShape {
+  int64_t tm, tn;
+};
+
+/// Splits `op` along the vector dimension where the vector width does not divide it: the
+/// divisible part and the rest, each blocked (they go to `worklist`). Whether it split.
+bool splitRemainder(RewriterBase &rewriter, linalg::GenericOp op, const Structure &s, int64_t lanes,
+                    SmallVectorImpl<linalg::GenericOp> &worklist) {
+  int64_t n = op.getStaticLoopRanges()[s.vecDim];
+  if (n <= lanes || n % lanes == 0)
+    return false;
+  rewriter.setInsertionPoint(op);
+  auto [head, tail] = linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), s.vecDim,
+                                      rewriter.getIndexAttr(n - n % lanes));
+  for (TilingInterface part : {head, tail})
+    if (auto g = dyn_cast_or_null<linalg::GenericOp>(part.getOperation()))
+      worklist.push_back(g);
+  return true;
+}
+
+/// The block of `op`: `tn` one or two vectors (or the whole of a narrower `n`), `tm` as many
+/// rows as the accumulators, the vector operand's registers and a broadcast leave room for.
+BlockShape blockShape(linalg::GenericOp op, const Structure &s, int64_t lanes, int64_t registers) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t n = ranges[s.vecDim], m = ranges[s.bcastDim];
+  int64_t tn = n % (2 * lanes) == 0 ? 2 * lanes : n % lanes == 0 ? lanes : n;
+  int64_t vregs = (tn + lanes - 1) / lanes;
+  // Accumulators, the vector operand's registers and a broadcast must fit; wider blocks
+  // than 8 × 2 vectors spilled in the experiment.
+  int64_t cap = std::max<int64_t>(1, (registers - vregs - 1) / vregs);
+  cap = std::min<int64_t>(cap, vregs > 1 ? 8 : 16);
+  return {largestDivisor(m, cap), tn};
+}
+
+/// Tiles `op` into blocks of `shape`, the block's own reduction innermost and other
+/// reductions outermost, and marks the loops over parallel dimensions. The tiled op and
+/// the loops, or failure (`op` then stays as it is).
+FailureOr<scf::SCFTilingResult> tileIntoBlocks(RewriterBase &rewriter, linalg::GenericOp op,
+                                               const Structure &s, const BlockShape &shape) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> interchange;
+  SmallVector<unsigned> reductions;
+  for (unsigned i = 0; i < iterators.size(); ++i) {
+    int64_t size = i == s.vecDim ? shape.tn : i == s.bcastDim ? shape.tm : 1;
+    sizes.push_back(rewriter.getIndexAttr(size));
+    if (iterators[i] == utils::IteratorType::reduction) {
+      if (i != s.kDim)
+        reductions.push_back(i);
+    } else {
+      interchange.push_back(i);
+    }
+  }
+  // The block's own reduction runs innermost: the accumulator is loop-invariant there and
+  // stays in registers. Other reductions (the batch of a filter gradient) run outermost,
+  // so that the operands' slices the blocks share stay in cache between blocks; the
+  // accumulator is then read and written once per outer iteration.
+  interchange.insert(interchange.begin(), reductions.begin(), reductions.end());
+  interchange.push_back(s.kDim);
+
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes);
+  options.setInterchange(interchange);
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->tiledOps.size() != 1)
+    return failure();
+  // One loop per dimension tiled, in the interchanged order; those of parallel
+  // dimensions may run on several threads (nn-parallelize).
+  SmallVector<int64_t> tiledDims;
+  for (int64_t d : interchange)
+    if (getConstantIntValue(sizes[d]) != 0)
+      tiledDims.push_back(d);
+  if (tiledDims.size() == tiled->loops.size())
+    for (auto [d, loop] : llvm::zip(tiledDims, tiled->loops))
+      if (iterators[d] == utils::IteratorType::parallel)
+        markParallel(loop);
+  return tiled;
+}
+
+/// Register-blocks the contraction `op`: tiles it, keeps exactly the block's three
+/// dimensions as the loops (m, k, n), the form whose vectorization the contraction patterns
+/// recognize, and vectorizes the block. Should a step fail, the tiled op stays a (correct)
+/// linalg op for the loop lowering: slower, never wrong. The loop nest goes to `nests`.
+void blockContraction(RewriterBase &rewriter, linalg::GenericOp op, const Structure &s,
+                      const BlockShape &shape, SmallVectorImpl<Operation *> &nests) {
+  FailureOr<scf::SCFTilingResult> tiled = tileIntoBlocks(rewriter, op, s, shape);
+  if (failed(tiled))
+    return;
+  rewriter.eraseOp(op);
+  auto block = cast<linalg::GenericOp>(tiled->tiledOps.front());
+  SmallVector<unsigned> kept = {s.bcastDim, s.kDim, s.vecDim};
+  FailureOr<linalg::GenericOp> reduced = keepOnly(rewriter, block, kept);
+  if (failed(reduced))
+    return;
+  rewriter.eraseOp(block);
+  block = *reduced;
+  rewriter.setInsertionPoint(block);
+  FailureOr<linalg::VectorizationResult> vec =
+      linalg::vectorize(rewriter, block, {}, {}, false, false, false,
+                        /*createNamedContraction=*/true);
+  if (failed(vec))
+    return;
+  rewriter.eraseOp(block);
+  if (!tiled->loops.empty())
+    nests.push_back(tiled->loops.front());
+}
+
+/// Applies the patterns of `populate` to each nest, with the transfers' canonicalizations.
+void applyToNests(ArrayRef<Operation *> nests, MLIRContext *ctx,
+                  function_ref<void(RewritePatternSet &)> populate) {
+  for (Operation *nest : nests) {
+    RewritePatternSet patterns(ctx);
+    populate(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    (void)applyPatternsGreedily(nest, std::move(patterns));
+  }
+}
+
+/// Lowers the vectorized blocks of `nests` to outer products, with the accumulators
+/// hoisted into registers, and then to plain vector loads and stores.
+void lowerBlocks(func::FuncOp func, RewriterBase &rewriter, MutableArrayRef<Operation *> nests) {
+  MLIRContext *ctx = func.getContext();
+  // The vectorizer's broadcasting reads, multiply and multi_reduction become a
+  // vector.contract (the transfers are known in bounds first, by folding).
+  applyToNests(nests, ctx, [](RewritePatternSet &patterns) {
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+  });
+  // Subviews fold into the transfers' indices, so that the accumulator's reads and writes
+  // address the whole buffer and are invariant in the reduction loops: they are hoisted.
+  applyToNests(nests, ctx, [](RewritePatternSet &patterns) {
+    memref::populateFoldMemRefAliasOpPatterns(patterns);
+  });
+  // The accumulator's read and write must see the same index values.
+  DominanceInfo dominance(func);
+  for (Operation *nest : nests)
+    eliminateCommonSubExpressions(rewriter, dominance, nest);
+  for (Operation *&nest : nests)
+    hoistAccumulator(rewriter, nest);
+  // The contraction becomes outer products (a broadcast and FMAs per element of A), then
+  // the transfers become plain vector loads and stores.
+  applyToNests(nests, ctx, [](RewritePatternSet &patterns) {
+    vector::populateVectorContractLoweringPatterns(patterns,
+                                                   vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+  });
+  applyToNests(nests, ctx, [](RewritePatternSet &patterns) {
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
+    vector::populateVectorBroadcastLoweringPatterns(patterns);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+  });
+}
+
+struct VectorizeContractionsPass : nnc::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
   using Base::Base;
 
   void runOnOperation() override {
     if (vectorBits <= 0)
       return;
     func::FuncOp func = getOperation();
-    MLIRContext *ctx = &getContext();
-    IRRewriter rewriter(ctx);
+    IRRewriter rewriter(&getContext());
 
     SmallVector<linalg::GenericOp> worklist;
     SmallVector<std::pair<linalg::GenericOp, DotStructure>> dots;
@@ -408,132 +577,11 @@ struct VectorizeContractionsPass
       if (!s)
         continue;
       int64_t lanes = lanesFor(op, vectorBits);
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      int64_t n = ranges[s->vecDim], m = ranges[s->bcastDim];
-
-      // A width the vector does not divide: the divisible part and the rest, each blocked.
-      if (n > lanes && n % lanes != 0) {
-        rewriter.setInsertionPoint(op);
-        auto [head, tail] = linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
-                                            s->vecDim, rewriter.getIndexAttr(n - n % lanes));
-        for (TilingInterface part : {head, tail})
-          if (auto g = dyn_cast_or_null<linalg::GenericOp>(part.getOperation()))
-            worklist.push_back(g);
-        continue;
-      }
-
-      int64_t tn = n % (2 * lanes) == 0 ? 2 * lanes : n % lanes == 0 ? lanes : n;
-      int64_t vregs = (tn + lanes - 1) / lanes;
-      // Accumulators, the vector operand's registers and a broadcast must fit; wider
-      // blocks than 8 × 2 vectors spilled in the experiment.
-      int64_t cap = std::max<int64_t>(1, (registers - vregs - 1) / vregs);
-      cap = std::min<int64_t>(cap, vregs > 1 ? 8 : 16);
-      int64_t tm = largestDivisor(m, cap);
-
-      SmallVector<OpFoldResult> sizes;
-      SmallVector<int64_t> interchange;
-      SmallVector<unsigned> reductions;
-      for (unsigned i = 0; i < ranges.size(); ++i) {
-        int64_t size = i == s->vecDim ? tn : i == s->bcastDim ? tm : 1;
-        sizes.push_back(rewriter.getIndexAttr(size));
-        if (op.getIteratorTypesArray()[i] == utils::IteratorType::reduction) {
-          if (i != s->kDim)
-            reductions.push_back(i);
-        } else {
-          interchange.push_back(i);
-        }
-      }
-      // The block's own reduction runs innermost: the accumulator is loop-invariant there and
-      // stays in registers. Other reductions (the batch of a filter gradient) run outermost,
-      // so that the operands' slices the blocks share stay in cache between blocks; the
-      // accumulator is then read and written once per outer iteration.
-      interchange.insert(interchange.begin(), reductions.begin(), reductions.end());
-      interchange.push_back(s->kDim);
-
-      scf::SCFTilingOptions options;
-      options.setTileSizes(sizes);
-      options.setInterchange(interchange);
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled) || tiled->tiledOps.size() != 1)
-        continue;
-      // One loop per dimension tiled, in the interchanged order; those of parallel
-      // dimensions may run on several threads (nnc-parallelize).
-      SmallVector<int64_t> tiledDims;
-      for (int64_t d : interchange)
-        if (getConstantIntValue(sizes[d]) != 0)
-          tiledDims.push_back(d);
-      if (tiledDims.size() == tiled->loops.size())
-        for (auto [d, loop] : llvm::zip(tiledDims, tiled->loops))
-          if (op.getIteratorTypesArray()[d] == utils::IteratorType::parallel)
-            markParallel(loop);
-      rewriter.eraseOp(op);
-      auto block = cast<linalg::GenericOp>(tiled->tiledOps.front());
-
-      // Keep exactly the block's three dimensions, as the loops (m, k, n): the form whose
-      // vectorization the contraction patterns recognize.
-      SmallVector<unsigned> kept = {s->bcastDim, s->kDim, s->vecDim};
-      FailureOr<linalg::GenericOp> reduced = keepOnly(rewriter, block, kept);
-      // Should either step fail, the tiled op stays a (correct) linalg op for the loop
-      // lowering: slower, never wrong.
-      if (failed(reduced))
-        continue;
-      rewriter.eraseOp(block);
-      block = *reduced;
-      rewriter.setInsertionPoint(block);
-      FailureOr<linalg::VectorizationResult> vec =
-          linalg::vectorize(rewriter, block, {}, {}, false, false, false,
-                            /*createNamedContraction=*/true);
-      if (failed(vec))
-        continue;
-      rewriter.eraseOp(block);
-      if (!tiled->loops.empty())
-        nests.push_back(tiled->loops.front());
+      if (!splitRemainder(rewriter, op, *s, lanes, worklist))
+        blockContraction(rewriter, op, *s, blockShape(op, *s, lanes, registers), nests);
     }
-    if (nests.empty())
-      return;
-
-
-    auto apply = [&](function_ref<void(RewritePatternSet &)> populate) {
-      for (Operation *nest : nests) {
-        RewritePatternSet patterns(ctx);
-        populate(patterns);
-        vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
-        vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
-        (void)applyPatternsGreedily(nest, std::move(patterns));
-      }
-    };
-    // The vectorizer's broadcasting reads, multiply and multi_reduction become a
-    // vector.contract (the transfers are known in bounds first, by folding).
-    apply([](RewritePatternSet &patterns) {
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      vector::populateVectorReductionToContractPatterns(patterns);
-      vector::populateSinkVectorOpsPatterns(patterns);
-    });
-    // Subviews fold into the transfers' indices, so that the accumulator's reads and writes
-    // address the whole buffer and are invariant in the reduction loops: they are hoisted.
-    apply([](RewritePatternSet &patterns) { memref::populateFoldMemRefAliasOpPatterns(patterns); });
-    // The accumulator's read and write must see the same index values.
-    DominanceInfo dominance(func);
-    for (Operation *nest : nests)
-      eliminateCommonSubExpressions(rewriter, dominance, nest);
-    for (Operation *&nest : nests)
-      hoistAccumulator(rewriter, nest);
-    // The contraction becomes outer products (a broadcast and FMAs per element of A), then
-    // the transfers become plain vector loads and stores.
-    apply([](RewritePatternSet &patterns) {
-      vector::populateVectorContractLoweringPatterns(patterns,
-                                                     vector::VectorContractLowering::OuterProduct);
-      vector::populateVectorOuterProductLoweringPatterns(patterns);
-    });
-    apply([](RewritePatternSet &patterns) {
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      vector::populateVectorTransferLoweringPatterns(patterns, /*maxTransferRank=*/1);
-      vector::populateVectorBroadcastLoweringPatterns(patterns);
-      vector::populateVectorShapeCastLoweringPatterns(patterns);
-    });
+    if (!nests.empty())
+      lowerBlocks(func, rewriter, nests);
   }
 };
 
