@@ -53,7 +53,7 @@ std::vector<eval::Tensor> makeArgs(func::FuncOp fn, uint64_t seed) {
   std::vector<eval::Tensor> args;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     Type t = fn.getArgument(i).getType();
-    if (fn.getArgAttr(i, "nn.step")) {
+    if (fn.getArgAttr(i, nn::NNDialect::kStepAttr)) {
       args.push_back(eval::Tensor::ints(cast<RankedTensorType>(t).getElementType(), {}, {3}));
       continue;
     }

@@ -92,10 +92,10 @@ static std::string dtypeFor(mlir::Type type) {
 /// "argument 2 (nn.param "dense_0.w")": how messages name an argument.
 static std::string describeArg(mlir::func::FuncOp fn, unsigned k) {
   std::string s = "argument " + std::to_string(k);
-  for (llvm::StringRef key : {"nn.input", "nn.param", "nn.state"})
+  for (llvm::StringRef key : {nn::NNDialect::kInputAttr, nn::NNDialect::kParamAttr, nn::NNDialect::kStateAttr})
     if (auto name = fn.getArgAttrOfType<mlir::StringAttr>(k, key))
       return s + " (" + key.str() + " \"" + name.getValue().str() + "\")";
-  for (llvm::StringRef key : {"nn.labels", "nn.rng"})
+  for (llvm::StringRef key : {nn::NNDialect::kLabelsAttr, nn::NNDialect::kRngAttr})
     if (fn.getArgAttr(k, key))
       return s + " (" + key.str() + ")";
   return s;
@@ -227,8 +227,8 @@ int main(int argc, char **argv) {
   mlir::FunctionType type = fn.getFunctionType();
   unsigned needed = 0;
   for (unsigned k = 0; k < type.getNumInputs(); ++k) {
-    bool fromInit = initParams && fn.getArgAttr(k, "nn.init");
-    bool fromSeed = initParams && fn.getArgAttr(k, "nn.rng");
+    bool fromInit = initParams && fn.getArgAttr(k, nn::NNDialect::kInitAttr);
+    bool fromSeed = initParams && fn.getArgAttr(k, nn::NNDialect::kRngAttr);
     if (!fromInit && !fromSeed)
       ++needed;
   }
@@ -239,18 +239,18 @@ int main(int argc, char **argv) {
                 llvm::Twine(inputs.size()) + " given");
   for (unsigned k = 0; k < type.getNumInputs(); ++k) {
     mlir::Type argType = type.getInput(k);
-    if (initParams && fn.getArgAttr(k, "nn.init")) {
+    if (initParams && fn.getArgAttr(k, nn::NNDialect::kInitAttr)) {
       auto ranked = mlir::dyn_cast<mlir::RankedTensorType>(argType);
       std::string why;
       mlir::FailureOr<eval::Tensor> t =
-          eval::initTensor(ranked, fn.getArgAttrOfType<mlir::DictionaryAttr>(k, "nn.init"),
+          eval::initTensor(ranked, fn.getArgAttrOfType<mlir::DictionaryAttr>(k, nn::NNDialect::kInitAttr),
                            initSeed, initIndex++, &why);
       if (mlir::failed(t))
         return fail(describeArg(fn, k) + ": cannot initialize: " + why);
       args.push_back(std::move(*t));
       continue;
     }
-    if (initParams && fn.getArgAttr(k, "nn.rng")) {
+    if (initParams && fn.getArgAttr(k, nn::NNDialect::kRngAttr)) {
       if (!argType.isInteger(64))
         return fail(describeArg(fn, k) + ": the nn.rng key must be i64");
       args.push_back(eval::Tensor::scalar(argType, int64_t(uint64_t(initSeed))));

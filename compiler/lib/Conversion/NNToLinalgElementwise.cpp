@@ -25,28 +25,28 @@ using namespace nnc::nn_to_linalg;
 static Value unaryBody(OpBuilder &b, Location loc, StringRef name, Value x) {
   Type t = x.getType();
   auto c = [&](double v) { return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v)); };
-  if (name == "nn.neg")
+  if (name == nn::NegOp::getOperationName())
     return arith::NegFOp::create(b, loc, x);
-  if (name == "nn.exp")
+  if (name == nn::ExpOp::getOperationName())
     return math::ExpOp::create(b, loc, x);
-  if (name == "nn.log")
+  if (name == nn::LogOp::getOperationName())
     return math::LogOp::create(b, loc, x);
-  if (name == "nn.tanh")
+  if (name == nn::TanhOp::getOperationName())
     return math::TanhOp::create(b, loc, x);
-  if (name == "nn.sqrt")
+  if (name == nn::SqrtOp::getOperationName())
     return math::SqrtOp::create(b, loc, x);
-  if (name == "nn.rsqrt") { // There is no libm rsqrtf; 1/sqrt is what LLVM fuses best.
+  if (name == nn::RsqrtOp::getOperationName()) { // There is no libm rsqrtf; 1/sqrt is what LLVM fuses best.
     Value one = c(1);
     Value root = math::SqrtOp::create(b, loc, x);
     return arith::DivFOp::create(b, loc, one, root);
   }
-  if (name == "nn.abs")
+  if (name == nn::AbsOp::getOperationName())
     return math::AbsFOp::create(b, loc, x);
-  if (name == "nn.square")
+  if (name == nn::SquareOp::getOperationName())
     return arith::MulFOp::create(b, loc, x, x);
-  if (name == "nn.relu")
+  if (name == nn::ReluOp::getOperationName())
     return arith::MaximumFOp::create(b, loc, x, c(0));
-  if (name == "nn.sigmoid") {
+  if (name == nn::SigmoidOp::getOperationName()) {
     Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
     Value one = c(1);
     Value denominator = arith::AddFOp::create(b, loc, c(1), e);
@@ -62,17 +62,17 @@ static Value unaryBody(OpBuilder &b, Location loc, StringRef name, Value x) {
 
 /// Builds the scalar body of a binary elementwise op.
 static Value binaryBody(OpBuilder &b, Location loc, StringRef name, Value x, Value y) {
-  if (name == "nn.add")
+  if (name == nn::AddOp::getOperationName())
     return arith::AddFOp::create(b, loc, x, y);
-  if (name == "nn.sub")
+  if (name == nn::SubOp::getOperationName())
     return arith::SubFOp::create(b, loc, x, y);
-  if (name == "nn.mul")
+  if (name == nn::MulOp::getOperationName())
     return arith::MulFOp::create(b, loc, x, y);
-  if (name == "nn.div")
+  if (name == nn::DivOp::getOperationName())
     return arith::DivFOp::create(b, loc, x, y);
-  if (name == "nn.max")
+  if (name == nn::MaxOp::getOperationName())
     return arith::MaximumFOp::create(b, loc, x, y);
-  if (name == "nn.min")
+  if (name == nn::MinOp::getOperationName())
     return arith::MinimumFOp::create(b, loc, x, y);
   return math::PowFOp::create(b, loc, x, y);
 }

@@ -14,6 +14,7 @@
 
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Frontend.h"
+#include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -91,12 +92,12 @@ mlir::Attribute Gen::config(const ConfigValue &v) {
 
 mlir::OwningOpRef<mlir::ModuleOp> Gen::run(const Program &prog) {
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(b.getUnknownLoc());
-  module->getOperation()->setAttr("nn.model", b.getStringAttr(prog.modelName));
+  module->getOperation()->setAttr(nn::NNDialect::kModelAttr, b.getStringAttr(prog.modelName));
   if (prog.hasTrain) {
     llvm::SmallVector<mlir::NamedAttribute> entries;
     for (const auto &kv : prog.train)
       entries.push_back(b.getNamedAttr(kv.first, config(kv.second)));
-    module->getOperation()->setAttr("nn.train", b.getDictionaryAttr(entries));
+    module->getOperation()->setAttr(nn::NNDialect::kTrainAttr, b.getDictionaryAttr(entries));
   }
   for (const PFunction &f : prog.funcs)
     genFunction(f, *module);
@@ -121,24 +122,24 @@ void Gen::genFunction(const PFunction &f, mlir::ModuleOp module) {
   b.setInsertionPointToEnd(module.getBody());
   auto func = mlir::func::FuncOp::create(b, fe.loc(f.loc), f.name,
                                          b.getFunctionType(argTypes, resultTypes));
-  func->setAttr("nn.mode", b.getStringAttr(f.training ? "train" : "eval"));
+  func->setAttr(nn::NNDialect::kModeAttr, b.getStringAttr(f.training ? "train" : "eval"));
   mlir::Block *entry = func.addEntryBlock();
   for (size_t i = 0; i < args.size(); ++i) {
     const PArg &a = *args[i];
     values[a.value] = entry->getArgument(i);
     switch (a.role) {
     case ArgRole::Input:
-      func.setArgAttr(i, "nn.input", b.getStringAttr(a.name));
+      func.setArgAttr(i, nn::NNDialect::kInputAttr, b.getStringAttr(a.name));
       break;
     case ArgRole::Labels:
-      func.setArgAttr(i, "nn.labels", b.getUnitAttr());
+      func.setArgAttr(i, nn::NNDialect::kLabelsAttr, b.getUnitAttr());
       break;
     case ArgRole::Rng:
-      func.setArgAttr(i, "nn.rng", b.getUnitAttr());
+      func.setArgAttr(i, nn::NNDialect::kRngAttr, b.getUnitAttr());
       break;
     case ArgRole::Param:
     case ArgRole::State: {
-      func.setArgAttr(i, a.role == ArgRole::Param ? "nn.param" : "nn.state",
+      func.setArgAttr(i, a.role == ArgRole::Param ? nn::NNDialect::kParamAttr : nn::NNDialect::kStateAttr,
                       b.getStringAttr(a.name));
       llvm::SmallVector<mlir::NamedAttribute> init;
       init.push_back(b.getNamedAttr("dist", b.getStringAttr(a.init.dist)));
@@ -151,9 +152,9 @@ void Gen::genFunction(const PFunction &f, mlir::ModuleOp module) {
       } else {
         init.push_back(b.getNamedAttr("value", b.getF64FloatAttr(a.init.a)));
       }
-      func.setArgAttr(i, "nn.init", b.getDictionaryAttr(init));
+      func.setArgAttr(i, nn::NNDialect::kInitAttr, b.getDictionaryAttr(init));
       if (a.frozen)
-        func.setArgAttr(i, "nn.frozen", b.getUnitAttr());
+        func.setArgAttr(i, nn::NNDialect::kFrozenAttr, b.getUnitAttr());
       break;
     }
     }
@@ -167,9 +168,9 @@ void Gen::genFunction(const PFunction &f, mlir::ModuleOp module) {
   for (size_t i = 0; i < f.results.size(); ++i) {
     const PResult &r = f.results[i];
     if (r.role == ResultRole::Loss)
-      func.setResultAttr(i, "nn.loss", b.getUnitAttr());
+      func.setResultAttr(i, nn::NNDialect::kLossAttr, b.getUnitAttr());
     else if (r.role == ResultRole::State)
-      func.setResultAttr(i, "nn.state", b.getStringAttr(r.name));
+      func.setResultAttr(i, nn::NNDialect::kStateAttr, b.getStringAttr(r.name));
   }
 }
 
@@ -178,52 +179,52 @@ void Gen::genBlock(const PBlock &blk) {
     genOp(op);
 }
 
-static const char *opName(OpKind k) {
+static llvm::StringRef opName(OpKind k) {
   switch (k) {
-  case OpKind::Constant: return "nn.constant";
-  case OpKind::Add: return "nn.add";
-  case OpKind::Sub: return "nn.sub";
-  case OpKind::Mul: return "nn.mul";
-  case OpKind::Div: return "nn.div";
-  case OpKind::Max: return "nn.max";
-  case OpKind::Min: return "nn.min";
-  case OpKind::Pow: return "nn.pow";
-  case OpKind::Neg: return "nn.neg";
-  case OpKind::Exp: return "nn.exp";
-  case OpKind::Log: return "nn.log";
-  case OpKind::Tanh: return "nn.tanh";
-  case OpKind::Sigmoid: return "nn.sigmoid";
-  case OpKind::Relu: return "nn.relu";
-  case OpKind::Sqrt: return "nn.sqrt";
-  case OpKind::Rsqrt: return "nn.rsqrt";
-  case OpKind::Abs: return "nn.abs";
-  case OpKind::Square: return "nn.square";
-  case OpKind::Sign: return "nn.sign";
-  case OpKind::Cmp: return "nn.cmp";
-  case OpKind::Select: return "nn.select";
-  case OpKind::Cast: return "nn.cast";
-  case OpKind::Matmul: return "nn.matmul";
-  case OpKind::Broadcast: return "nn.broadcast";
-  case OpKind::ReduceSum: return "nn.reduce_sum";
-  case OpKind::ReduceMean: return "nn.reduce_mean";
-  case OpKind::ReduceMax: return "nn.reduce_max";
-  case OpKind::Argmax: return "nn.argmax";
-  case OpKind::Reshape: return "nn.reshape";
-  case OpKind::Transpose: return "nn.transpose";
-  case OpKind::Slice: return "nn.slice";
-  case OpKind::Take: return "nn.take";
-  case OpKind::Concat: return "nn.concat";
-  case OpKind::Softmax: return "nn.softmax";
-  case OpKind::LogSoftmax: return "nn.log_softmax";
-  case OpKind::CrossEntropy: return "nn.cross_entropy";
-  case OpKind::Mse: return "nn.mse";
-  case OpKind::Conv2d: return "nn.conv2d";
-  case OpKind::MaxPool2d: return "nn.max_pool2d";
-  case OpKind::AvgPool2d: return "nn.avg_pool2d";
-  case OpKind::BatchNormTrain: return "nn.batch_norm_train";
-  case OpKind::BatchNormInfer: return "nn.batch_norm_infer";
-  case OpKind::RandomUniform: return "nn.random_uniform";
-  default: return nullptr;
+  case OpKind::Constant: return nn::ConstantOp::getOperationName();
+  case OpKind::Add: return nn::AddOp::getOperationName();
+  case OpKind::Sub: return nn::SubOp::getOperationName();
+  case OpKind::Mul: return nn::MulOp::getOperationName();
+  case OpKind::Div: return nn::DivOp::getOperationName();
+  case OpKind::Max: return nn::MaxOp::getOperationName();
+  case OpKind::Min: return nn::MinOp::getOperationName();
+  case OpKind::Pow: return nn::PowOp::getOperationName();
+  case OpKind::Neg: return nn::NegOp::getOperationName();
+  case OpKind::Exp: return nn::ExpOp::getOperationName();
+  case OpKind::Log: return nn::LogOp::getOperationName();
+  case OpKind::Tanh: return nn::TanhOp::getOperationName();
+  case OpKind::Sigmoid: return nn::SigmoidOp::getOperationName();
+  case OpKind::Relu: return nn::ReluOp::getOperationName();
+  case OpKind::Sqrt: return nn::SqrtOp::getOperationName();
+  case OpKind::Rsqrt: return nn::RsqrtOp::getOperationName();
+  case OpKind::Abs: return nn::AbsOp::getOperationName();
+  case OpKind::Square: return nn::SquareOp::getOperationName();
+  case OpKind::Sign: return nn::SignOp::getOperationName();
+  case OpKind::Cmp: return nn::CmpOp::getOperationName();
+  case OpKind::Select: return nn::SelectOp::getOperationName();
+  case OpKind::Cast: return nn::CastOp::getOperationName();
+  case OpKind::Matmul: return nn::MatmulOp::getOperationName();
+  case OpKind::Broadcast: return nn::BroadcastOp::getOperationName();
+  case OpKind::ReduceSum: return nn::ReduceSumOp::getOperationName();
+  case OpKind::ReduceMean: return nn::ReduceMeanOp::getOperationName();
+  case OpKind::ReduceMax: return nn::ReduceMaxOp::getOperationName();
+  case OpKind::Argmax: return nn::ArgmaxOp::getOperationName();
+  case OpKind::Reshape: return nn::ReshapeOp::getOperationName();
+  case OpKind::Transpose: return nn::TransposeOp::getOperationName();
+  case OpKind::Slice: return nn::SliceOp::getOperationName();
+  case OpKind::Take: return nn::TakeOp::getOperationName();
+  case OpKind::Concat: return nn::ConcatOp::getOperationName();
+  case OpKind::Softmax: return nn::SoftmaxOp::getOperationName();
+  case OpKind::LogSoftmax: return nn::LogSoftmaxOp::getOperationName();
+  case OpKind::CrossEntropy: return nn::CrossEntropyOp::getOperationName();
+  case OpKind::Mse: return nn::MseOp::getOperationName();
+  case OpKind::Conv2d: return nn::Conv2dOp::getOperationName();
+  case OpKind::MaxPool2d: return nn::MaxPool2dOp::getOperationName();
+  case OpKind::AvgPool2d: return nn::AvgPool2dOp::getOperationName();
+  case OpKind::BatchNormTrain: return nn::BatchNormTrainOp::getOperationName();
+  case OpKind::BatchNormInfer: return nn::BatchNormInferOp::getOperationName();
+  case OpKind::RandomUniform: return nn::RandomUniformOp::getOperationName();
+  default: return "";
   }
 }
 

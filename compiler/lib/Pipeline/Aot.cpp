@@ -30,7 +30,7 @@ using namespace nnc;
 using runtime::Json;
 
 void nnc::setLearningRate(ModuleOp module, double lr) {
-  auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
+  auto train = module->getAttrOfType<DictionaryAttr>(nn::NNDialect::kTrainAttr);
   if (!train)
     return;
   Builder b(module->getContext());
@@ -38,13 +38,13 @@ void nnc::setLearningRate(ModuleOp module, double lr) {
   optimizer.set("lr", b.getF64FloatAttr(lr));
   NamedAttrList block(train);
   block.set("optimizer", optimizer.getDictionary(module->getContext()));
-  module->setAttr("nn.train", block.getDictionary(module->getContext()));
+  module->setAttr(nn::NNDialect::kTrainAttr, block.getDictionary(module->getContext()));
 }
 
 FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRef baseDir,
                                                        const CompileOptions &opts) {
-  auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
-  auto name = module->getAttrOfType<StringAttr>("nn.model");
+  auto train = module->getAttrOfType<DictionaryAttr>(nn::NNDialect::kTrainAttr);
+  auto name = module->getAttrOfType<StringAttr>(nn::NNDialect::kModelAttr);
   if (!train || !name)
     return module.emitError("the module has no train block ('nn.train'): nothing to train");
   runtime::ModelDescription desc;

@@ -137,32 +137,32 @@ static EntryDesc signatureOf(func::FuncOp f) {
       return a ? a.str() : std::string();
     };
     auto has = [&](StringRef name) { return attrs && attrs.get(name); };
-    if (has("nn.input")) {
+    if (has(nn::NNDialect::kInputAttr)) {
       s.role = SlotDesc::Input;
-      s.name = str("nn.input");
-    } else if (has("nn.labels")) {
+      s.name = str(nn::NNDialect::kInputAttr);
+    } else if (has(nn::NNDialect::kLabelsAttr)) {
       s.role = SlotDesc::Labels;
-    } else if (has("nn.param")) {
+    } else if (has(nn::NNDialect::kParamAttr)) {
       s.role = SlotDesc::Param;
-      s.name = str("nn.param");
-    } else if (has("nn.state")) {
+      s.name = str(nn::NNDialect::kParamAttr);
+    } else if (has(nn::NNDialect::kStateAttr)) {
       s.role = SlotDesc::State;
-      s.name = str("nn.state");
-    } else if (has("nn.opt_state")) {
+      s.name = str(nn::NNDialect::kStateAttr);
+    } else if (has(nn::NNDialect::kOptStateAttr)) {
       s.role = SlotDesc::OptState;
-      s.name = str("nn.opt_state");
-    } else if (has("nn.rng")) {
+      s.name = str(nn::NNDialect::kOptStateAttr);
+    } else if (has(nn::NNDialect::kRngAttr)) {
       s.role = SlotDesc::Rng;
-    } else if (has("nn.step")) {
+    } else if (has(nn::NNDialect::kStepAttr)) {
       s.role = SlotDesc::Step;
-    } else if (has("nn.loss")) {
+    } else if (has(nn::NNDialect::kLossAttr)) {
       s.role = SlotDesc::Loss;
     } else {
       s.role = SlotDesc::Output;
     }
-    if (auto init = attrs ? attrs.getAs<DictionaryAttr>("nn.init") : DictionaryAttr())
+    if (auto init = attrs ? attrs.getAs<DictionaryAttr>(nn::NNDialect::kInitAttr) : DictionaryAttr())
       s.init = toJson(init);
-    s.frozen = has("nn.frozen");
+    s.frozen = has(nn::NNDialect::kFrozenAttr);
     return s;
   };
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
@@ -250,7 +250,7 @@ static void outlineOps(ModuleOp module, ArrayRef<std::string> entries) {
 }
 
 FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions &opts) {
-  auto modelName = module->getAttrOfType<StringAttr>("nn.model");
+  auto modelName = module->getAttrOfType<StringAttr>(nn::NNDialect::kModelAttr);
   if (!modelName)
     return module.emitError("the module names no model ('nn.model')");
   std::string trainName = (modelName.getValue() + "_train_step").str();
@@ -288,8 +288,8 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     f.removeArgAttrsAttr();
     f.removeResAttrsAttr();
   }
-  module->removeAttr("nn.train");
-  module->removeAttr("nn.model");
+  module->removeAttr(nn::NNDialect::kTrainAttr);
+  module->removeAttr(nn::NNDialect::kModelAttr);
   // Only the entry points stay visible; the rest is inlined and dropped.
   for (auto f : module.getOps<func::FuncOp>())
     if (!llvm::is_contained(entries, f.getName().str()))

@@ -444,8 +444,8 @@ LogicalResult AutodiffPass::differentiate(func::FuncOp fwd) {
       resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(attr, name)));
     }
   };
-  addGrads(params, "nn.grad");
-  addGrads(inputs, "nn.input_grad");
+  addGrads(params, nn::NNDialect::kGradAttr);
+  addGrads(inputs, nn::NNDialect::kInputGradAttr);
   func::ReturnOp::create(b, loc, results);
   ret.erase();
   SmallVector<Type> types;

@@ -222,14 +222,14 @@ void StepBuilder::addSignature() {
       std::string sname = (o.kind + "." + slot + "." + t.name.getValue()).str();
       t.stateNames.push_back(b.getStringAttr(sname));
       argAttrs.push_back(
-          b.getDictionaryAttr({b.getNamedAttr("nn.opt_state", b.getStringAttr(sname)),
+          b.getDictionaryAttr({b.getNamedAttr(nn::NNDialect::kOptStateAttr, b.getStringAttr(sname)),
                                b.getNamedAttr(nn::NNDialect::kInitAttr, zeroInit)}));
     }
   }
   scalarType = RankedTensorType::get({}, b.getF32Type());
   stepArg = argTypes.size();
   argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
-  argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.step", b.getUnitAttr())));
+  argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kStepAttr, b.getUnitAttr())));
 }
 
 /// Forward and backward: the gradients by parameter name, the other results kept.
@@ -237,7 +237,7 @@ void StepBuilder::callGradient() {
   SmallVector<Value> gradArgs(entry->getArguments().take_front(grad.getNumArguments()));
   auto call = func::CallOp::create(b, loc, grad, gradArgs);
   for (unsigned i = 0; i < grad.getNumResults(); ++i) {
-    if (auto g = grad.getResultAttrOfType<StringAttr>(i, "nn.grad")) {
+    if (auto g = grad.getResultAttrOfType<StringAttr>(i, nn::NNDialect::kGradAttr)) {
       gradOf[g] = call.getResult(i);
       continue;
     }
@@ -364,7 +364,7 @@ LogicalResult StepBuilder::addUpdate(Trainable &tr) {
   paramAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kParamAttr, tr.name)));
   for (auto [k, v] : llvm::enumerate(nextState)) {
     newStates.push_back(v);
-    stateAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("nn.opt_state", tr.stateNames[k])));
+    stateAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kOptStateAttr, tr.stateNames[k])));
   }
   return success();
 }
@@ -408,7 +408,7 @@ LogicalResult StepBuilder::build(StringRef name) {
 
 void OptimizerPass::runOnOperation() {
   ModuleOp module = getOperation();
-  auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
+  auto train = module->getAttrOfType<DictionaryAttr>(nn::NNDialect::kTrainAttr);
   SmallVector<func::FuncOp> grads;
   for (auto f : module.getOps<func::FuncOp>())
     if (f.getName().ends_with("_loss_grad"))

@@ -170,7 +170,7 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
 
   // The step counter of a training step (1 for the first step), as an i64 scalar: a float
   // would stop advancing at 2^24.
-  if (name == "nn.step") {
+  if (name == kStepAttr) {
     // A tensor, or the memref it becomes once bufferized.
     auto shaped = dyn_cast<ShapedType>(type);
     if (!isa<UnitAttr>(value) || !shaped || !shaped.hasRank() || shaped.getRank() != 0 ||
@@ -179,7 +179,7 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
     return success();
   }
 
-  if (name == kParamAttr || name == kStateAttr || name == "nn.opt_state") {
+  if (name == kParamAttr || name == kStateAttr || name == kOptStateAttr) {
     auto str = dyn_cast<StringAttr>(value);
     if (!str || str.getValue().empty())
       return emit() << "expected '" << name
@@ -195,7 +195,7 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
   if (name == kInitAttr) {
     if (!func.getArgAttr(argIndex, kParamAttr) &&
         !func.getArgAttr(argIndex, kStateAttr) &&
-        !func.getArgAttr(argIndex, "nn.opt_state"))
+        !func.getArgAttr(argIndex, kOptStateAttr))
       return emit() << "expected 'nn.init' on an 'nn.param', 'nn.state' or "
                        "'nn.opt_state' argument";
     return verifyInit(op, argIndex, value);
@@ -233,8 +233,8 @@ LogicalResult NNDialect::verifyRegionResultAttribute(Operation *op,
 
   // A state update, or the gradient of a parameter or of an input (the
   // autodiff pass): each names what it belongs to.
-  if (name == kStateAttr || name == "nn.grad" || name == "nn.input_grad" ||
-      name == kParamAttr || name == "nn.opt_state") {
+  if (name == kStateAttr || name == kGradAttr || name == kInputGradAttr ||
+      name == kParamAttr || name == kOptStateAttr) {
     auto str = dyn_cast<StringAttr>(value);
     if (!str || str.getValue().empty())
       return emit() << "expected '" << name
@@ -254,12 +254,12 @@ LogicalResult NNDialect::verifyOperationAttribute(Operation *op,
   StringRef name = attribute.getName().getValue();
   // The front end names the model and records the checked train block on the module; the
   // optimizer and runtime passes read them.
-  if (name == "nn.model" || name == "nn.train") {
+  if (name == kModelAttr || name == kTrainAttr) {
     if (!isa<ModuleOp>(op))
       return op->emitOpError() << "expected '" << name << "' on a module";
-    if (name == "nn.model" && !isa<StringAttr>(attribute.getValue()))
+    if (name == kModelAttr && !isa<StringAttr>(attribute.getValue()))
       return op->emitOpError() << "expected 'nn.model' to be a string";
-    if (name == "nn.train" && !isa<DictionaryAttr>(attribute.getValue()))
+    if (name == kTrainAttr && !isa<DictionaryAttr>(attribute.getValue()))
       return op->emitOpError() << "expected 'nn.train' to be a dictionary";
     return success();
   }

@@ -41,6 +41,13 @@ def NN_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kRngAttr = "nn.rng";
     static constexpr ::llvm::StringLiteral kLossAttr = "nn.loss";
     static constexpr ::llvm::StringLiteral kModeAttr = "nn.mode";
+    static constexpr ::llvm::StringLiteral kOptStateAttr = "nn.opt_state";
+    static constexpr ::llvm::StringLiteral kStepAttr = "nn.step";
+    static constexpr ::llvm::StringLiteral kGradAttr = "nn.grad";
+    static constexpr ::llvm::StringLiteral kInputGradAttr = "nn.input_grad";
+    // Names of the module attributes: the model's name and its train block.
+    static constexpr ::llvm::StringLiteral kModelAttr = "nn.model";
+    static constexpr ::llvm::StringLiteral kTrainAttr = "nn.train";
   }];
 }
 
