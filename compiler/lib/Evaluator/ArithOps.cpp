@@ -94,6 +94,49 @@ LogicalResult nnConstantOp(Operation *op, Inputs in, Outputs out) {
   return loadElements(op, value, out[0]);
 }
 
+/// How two values compare, one bit each (and the unions that predicates test); a comparison
+/// predicate holds for a set of them.
+enum Outcome : unsigned {
+  kLess = 1,
+  kEqual = 2,
+  kGreater = 4,
+  kUnordered = 8,
+  kLessEqual = kLess | kEqual,
+  kGreaterEqual = kGreater | kEqual,
+  kNotEqual = kLess | kGreater,
+  kOrdered = kLess | kEqual | kGreater
+};
+
+/// How `a` compares to `b` (unordered: one of them is a NaN).
+template <typename T> unsigned outcome(T a, T b) {
+  return a < b ? kLess : a == b ? kEqual : a > b ? kGreater : kUnordered;
+}
+
+/// The outcomes each arith.cmpi predicate holds for, by the predicate's value.
+constexpr unsigned kCmpIOutcomes[] = {
+    // eq, ne, slt, sle, sgt, sge
+    kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual,
+    // ult, ule, ugt, uge
+    kLess, kLessEqual, kGreater, kGreaterEqual};
+static_assert(std::size(kCmpIOutcomes) == arith::getMaxEnumValForCmpIPredicate() + 1);
+
+/// The outcomes each arith.cmpf predicate holds for, by the predicate's value.
+constexpr unsigned kCmpFOutcomes[] = {
+    // false, oeq, ogt, oge, olt, ole, one, ord
+    0, kEqual, kGreater, kGreaterEqual, kLess, kLessEqual, kNotEqual, kOrdered,
+    // ueq, ugt, uge, ult, ule, une
+    kUnordered | kEqual, kUnordered | kGreater, kUnordered | kGreaterEqual, kUnordered | kLess,
+    kUnordered | kLessEqual, kUnordered | kNotEqual,
+    // uno, true
+    kUnordered, kUnordered | kOrdered};
+static_assert(std::size(kCmpFOutcomes) == arith::getMaxEnumValForCmpFPredicate() + 1);
+
+/// Whether the predicate of value `predicate`, whose outcomes `table` lists, holds for
+/// `outcome` (never for a value past the table).
+bool holds(ArrayRef<unsigned> table, uint64_t predicate, unsigned outcome) {
+  return predicate < table.size() && (table[predicate] & outcome) != 0;
+}
+
 LogicalResult cmpiOp(Operation *op, Inputs in, Outputs out) {
   if (failed(arity(op, in, out, 2, 1)) || failed(expectInt(op, *in[0], "the lhs")) ||
       failed(expectShape(op, *in[0], out[0].shape, "the lhs")) ||
@@ -102,45 +145,13 @@ LogicalResult cmpiOp(Operation *op, Inputs in, Outputs out) {
     return failure();
   using P = arith::CmpIPredicate;
   P p = cast<arith::CmpIOp>(op).getPredicate();
+  bool isUnsigned = p == P::ult || p == P::ule || p == P::ugt || p == P::uge;
   unsigned width = bitWidth(in[0]->elementType);
   uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
   for (int64_t k = 0, n = out[0].numel(); k < n; ++k) {
     int64_t a = in[0]->i[k], b = in[1]->i[k];
-    uint64_t ua = uint64_t(a) & mask, ub = uint64_t(b) & mask;
-    bool r = false;
-    switch (p) {
-    case P::eq:
-      r = a == b;
-      break;
-    case P::ne:
-      r = a != b;
-      break;
-    case P::slt:
-      r = a < b;
-      break;
-    case P::sle:
-      r = a <= b;
-      break;
-    case P::sgt:
-      r = a > b;
-      break;
-    case P::sge:
-      r = a >= b;
-      break;
-    case P::ult:
-      r = ua < ub;
-      break;
-    case P::ule:
-      r = ua <= ub;
-      break;
-    case P::ugt:
-      r = ua > ub;
-      break;
-    case P::uge:
-      r = ua >= ub;
-      break;
-    }
-    out[0].i[k] = r;
+    unsigned o = isUnsigned ? outcome(uint64_t(a) & mask, uint64_t(b) & mask) : outcome(a, b);
+    out[0].i[k] = holds(kCmpIOutcomes, uint64_t(p), o);
   }
   return success();
 }
@@ -151,64 +162,9 @@ LogicalResult cmpfOp(Operation *op, Inputs in, Outputs out) {
       failed(sameKind(op, *in[0], *in[1])) ||
       failed(expectShape(op, *in[1], out[0].shape, "the rhs")))
     return failure();
-  using P = arith::CmpFPredicate;
-  P p = cast<arith::CmpFOp>(op).getPredicate();
-  for (int64_t k = 0, n = out[0].numel(); k < n; ++k) {
-    double a = in[0]->f[k], b = in[1]->f[k];
-    bool unordered = std::isnan(a) || std::isnan(b);
-    bool r = false;
-    switch (p) {
-    case P::AlwaysFalse:
-      r = false;
-      break;
-    case P::OEQ:
-      r = !unordered && a == b;
-      break;
-    case P::OGT:
-      r = !unordered && a > b;
-      break;
-    case P::OGE:
-      r = !unordered && a >= b;
-      break;
-    case P::OLT:
-      r = !unordered && a < b;
-      break;
-    case P::OLE:
-      r = !unordered && a <= b;
-      break;
-    case P::ONE:
-      r = !unordered && a != b;
-      break;
-    case P::ORD:
-      r = !unordered;
-      break;
-    case P::UEQ:
-      r = unordered || a == b;
-      break;
-    case P::UGT:
-      r = unordered || a > b;
-      break;
-    case P::UGE:
-      r = unordered || a >= b;
-      break;
-    case P::ULT:
-      r = unordered || a < b;
-      break;
-    case P::ULE:
-      r = unordered || a <= b;
-      break;
-    case P::UNE:
-      r = unordered || a != b;
-      break;
-    case P::UNO:
-      r = unordered;
-      break;
-    case P::AlwaysTrue:
-      r = true;
-      break;
-    }
-    out[0].i[k] = r;
-  }
+  uint64_t p = uint64_t(cast<arith::CmpFOp>(op).getPredicate());
+  for (int64_t k = 0, n = out[0].numel(); k < n; ++k)
+    out[0].i[k] = holds(kCmpFOutcomes, p, outcome(in[0]->f[k], in[1]->f[k]));
   return success();
 }
 
@@ -216,6 +172,21 @@ LogicalResult cmpfOp(Operation *op, Inputs in, Outputs out) {
 /// that each handler gets a loop of its own).
 template <typename Fn> OpRegistry::SimpleHandler integer(Fn fn) {
   return [fn](Operation *op, Inputs in, Outputs out) { return binaryInt(op, in, out, fn); };
+}
+
+/// Signed division rounded down (arith.floordivsi) or, where `up`, up (arith.ceildivsi);
+/// failure for a division by zero. INT64_MIN / -1 wraps.
+FailureOr<int64_t> roundedDiv(int64_t a, int64_t b, bool up) {
+  if (b == 0)
+    return failure();
+  if (b == -1)
+    return int64_t(0 - uint64_t(a));
+  int64_t q = a / b;
+  // `q` truncates towards zero, which rounds a negative quotient up and a positive one down:
+  // an inexact one steps once where that is the wrong way.
+  if (a % b == 0 || ((a < 0) == (b < 0)) != up)
+    return q;
+  return up ? q + 1 : q - 1;
 }
 
 /// The integer arith ops (on index, integers, and tensors of them).
@@ -249,21 +220,11 @@ void registerIntegerOps(OpRegistry &registry) {
                }));
   registry.add(arith::FloorDivSIOp::getOperationName(),
                integer([](int64_t a, int64_t b, uint64_t, uint64_t) -> R {
-                 if (b == 0)
-                   return failure();
-                 if (b == -1)
-                   return int64_t(0 - uint64_t(a));
-                 int64_t q = a / b;
-                 return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+                 return roundedDiv(a, b, /*up=*/false);
                }));
   registry.add(arith::CeilDivSIOp::getOperationName(),
                integer([](int64_t a, int64_t b, uint64_t, uint64_t) -> R {
-                 if (b == 0)
-                   return failure();
-                 if (b == -1)
-                   return int64_t(0 - uint64_t(a));
-                 int64_t q = a / b;
-                 return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q;
+                 return roundedDiv(a, b, /*up=*/true);
                }));
   registry.add(arith::DivUIOp::getOperationName(),
                integer([](int64_t, int64_t, uint64_t a, uint64_t b) -> R {

@@ -79,6 +79,38 @@ FailureOr<ConvGeom> convGeometry(Operation *op, ArrayRef<int64_t> x, ArrayRef<in
   return g;
 }
 
+/// An output element of a convolution: its position, the first input channel of its group,
+/// and its index in the output.
+struct ConvOut {
+  int64_t n, o, oh, ow, c0, index;
+};
+
+/// Calls `fn(y)` for each output element `y` of the convolution `g`, in order.
+template <typename Fn> void forEachOutput(const ConvGeom &g, Fn fn) {
+  int64_t opg = g.o / g.groups;
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t o = 0; o < g.o; ++o)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow)
+          fn(ConvOut{n, o, oh, ow, (o / opg) * g.cg, ((n * g.o + o) * g.oh + oh) * g.ow + ow});
+}
+
+/// Calls `fn(xk, wk)` for each tap of the output element `y` that falls inside the input (not
+/// in the padding), in the order of its sum: `xk` and `wk` index the input and filter elements
+/// that the tap multiplies.
+template <typename Fn> void forEachTap(const ConvGeom &g, const ConvOut &y, Fn fn) {
+  for (int64_t ci = 0; ci < g.cg; ++ci)
+    for (int64_t kh = 0; kh < g.kh; ++kh)
+      for (int64_t kw = 0; kw < g.kw; ++kw) {
+        int64_t h = y.oh * g.sh - g.pt + kh * g.dh;
+        int64_t wi = y.ow * g.sw - g.pl + kw * g.dw;
+        if (h < 0 || h >= g.h || wi < 0 || wi >= g.w)
+          continue;
+        int64_t c = y.c0 + ci;
+        fn(((y.n * g.c + c) * g.h + h) * g.w + wi, ((y.o * g.cg + ci) * g.kh + kh) * g.kw + kw);
+      }
+}
+
 LogicalResult conv2dOp(Operation *op, Inputs in, Outputs out) {
   if (failed(arity(op, in, out, 2, 1)) || failed(expectFloat(op, *in[0], "the input")) ||
       failed(expectFloat(op, *in[1], "the filter")))
@@ -87,25 +119,11 @@ LogicalResult conv2dOp(Operation *op, Inputs in, Outputs out) {
   FailureOr<ConvGeom> g = convGeometry(op, x.shape, w.shape, out[0].shape);
   if (failed(g))
     return failure();
-  int64_t opg = g->o / g->groups;
-  for (int64_t n = 0; n < g->n; ++n)
-    for (int64_t o = 0; o < g->o; ++o)
-      for (int64_t oh = 0; oh < g->oh; ++oh)
-        for (int64_t ow = 0; ow < g->ow; ++ow) {
-          double sum = 0;
-          for (int64_t ci = 0; ci < g->cg; ++ci)
-            for (int64_t kh = 0; kh < g->kh; ++kh)
-              for (int64_t kw = 0; kw < g->kw; ++kw) {
-                int64_t h = oh * g->sh - g->pt + kh * g->dh;
-                int64_t wi = ow * g->sw - g->pl + kw * g->dw;
-                if (h < 0 || h >= g->h || wi < 0 || wi >= g->w)
-                  continue;
-                int64_t c = (o / opg) * g->cg + ci;
-                sum += x.f[((n * g->c + c) * g->h + h) * g->w + wi] *
-                       w.f[((o * g->cg + ci) * g->kh + kh) * g->kw + kw];
-              }
-          out[0].f[((n * g->o + o) * g->oh + oh) * g->ow + ow] = sum;
-        }
+  forEachOutput(*g, [&](const ConvOut &y) {
+    double sum = 0;
+    forEachTap(*g, y, [&](int64_t xk, int64_t wk) { sum += x.f[xk] * w.f[wk]; });
+    out[0].f[y.index] = sum;
+  });
   return success();
 }
 
@@ -122,28 +140,15 @@ LogicalResult conv2dGradOp(Operation *op, Inputs in, Outputs out, bool filterGra
   FailureOr<ConvGeom> g = convGeometry(op, x.shape, w.shape, dy.shape);
   if (failed(g))
     return failure();
-  int64_t opg = g->o / g->groups;
-  for (int64_t n = 0; n < g->n; ++n)
-    for (int64_t o = 0; o < g->o; ++o)
-      for (int64_t oh = 0; oh < g->oh; ++oh)
-        for (int64_t ow = 0; ow < g->ow; ++ow) {
-          double gv = dy.f[((n * g->o + o) * g->oh + oh) * g->ow + ow];
-          for (int64_t ci = 0; ci < g->cg; ++ci)
-            for (int64_t kh = 0; kh < g->kh; ++kh)
-              for (int64_t kw = 0; kw < g->kw; ++kw) {
-                int64_t h = oh * g->sh - g->pt + kh * g->dh;
-                int64_t wi = ow * g->sw - g->pl + kw * g->dw;
-                if (h < 0 || h >= g->h || wi < 0 || wi >= g->w)
-                  continue;
-                int64_t c = (o / opg) * g->cg + ci;
-                int64_t xk = ((n * g->c + c) * g->h + h) * g->w + wi;
-                int64_t wk = ((o * g->cg + ci) * g->kh + kh) * g->kw + kw;
-                if (filterGrad)
-                  out[0].f[wk] += gv * x.f[xk];
-                else
-                  out[0].f[xk] += gv * w.f[wk];
-              }
-        }
+  forEachOutput(*g, [&](const ConvOut &y) {
+    double gv = dy.f[y.index];
+    forEachTap(*g, y, [&](int64_t xk, int64_t wk) {
+      if (filterGrad)
+        out[0].f[wk] += gv * x.f[xk];
+      else
+        out[0].f[xk] += gv * w.f[wk];
+    });
+  });
   return success();
 }
 

@@ -159,6 +159,20 @@ struct PlanMemoryPass : nnc::impl::PlanMemoryBase<PlanMemoryPass> {
         buf.alloc.erase();
       }
     }
+    sortGlobals(module);
+  }
+
+  /// Puts the module's memref.globals first, in the order of their names. One-shot
+  /// bufferization creates the globals of constants in an order that differs from run to run
+  /// (it orders the functions by pointers); sorted, the module is the same every time.
+  static void sortGlobals(ModuleOp module) {
+    SmallVector<memref::GlobalOp> globals(module.getOps<memref::GlobalOp>());
+    llvm::sort(globals, [](memref::GlobalOp a, memref::GlobalOp b) {
+      return a.getSymName() < b.getSymName();
+    });
+    Block *body = module.getBody();
+    for (memref::GlobalOp g : llvm::reverse(globals))
+      g->moveBefore(body, body->begin());
   }
 };
 

@@ -83,19 +83,57 @@ static std::string num(double value) {
   return text;
 }
 
+namespace {
+/// An `nn.*` attribute on an argument or a result of a function, with what its verifier reads.
+struct SlotAttr {
+  Operation *op;
+  FunctionOpInterface func;
+  StringRef kind; // "argument" or "result"
+  unsigned index;
+  Type type; // of the argument or result
+  StringRef name;
+  Attribute value;
+
+  /// An error on the function, prefixed with the argument or result.
+  InFlightDiagnostic emit() const { return op->emitOpError() << kind << " " << index << ": "; }
+};
+} // namespace
+
+/// The attribute on argument `index` of `op` (result `index`, where `isResult`); failure,
+/// diagnosed, where `op` is not a function.
+static FailureOr<SlotAttr> getSlotAttr(Operation *op, bool isResult, unsigned index,
+                                       NamedAttribute attribute) {
+  StringRef kind = isResult ? "result" : "argument";
+  StringRef name = attribute.getName().getValue();
+  auto func = dyn_cast<FunctionOpInterface>(op);
+  if (!func)
+    return op->emitOpError() << "expected '" << name << "' on a function " << kind;
+  Type type = isResult ? func.getResultTypes()[index] : func.getArgumentTypes()[index];
+  return SlotAttr{op, func, kind, index, type, name, attribute.getValue()};
+}
+
+/// Checks an attribute that names what its argument or result belongs to: a non-empty string,
+/// on a statically shaped float tensor.
+static LogicalResult verifyOwnerName(const SlotAttr &slot) {
+  auto str = dyn_cast<StringAttr>(slot.value);
+  if (!str || str.getValue().empty())
+    return slot.emit() << "expected '" << slot.name << "' to be a non-empty string, found "
+                       << slot.value;
+  if (!isStaticShaped(slot.type, /*requireFloat=*/true))
+    return slot.emit() << "expected the '" << slot.name << "' " << slot.kind
+                       << " to be a statically shaped float tensor, found " << slot.type;
+  return success();
+}
+
 /// Checks the `nn.init` dictionary: `dist` names the distribution and exactly
 /// its float parameters follow.
-static LogicalResult verifyInit(Operation *op, unsigned argIndex,
-                                Attribute attr) {
-  auto emit = [&]() {
-    return op->emitOpError() << "argument " << argIndex << ": ";
-  };
-  auto dict = dyn_cast<DictionaryAttr>(attr);
+static LogicalResult verifyInit(const SlotAttr &slot) {
+  auto dict = dyn_cast<DictionaryAttr>(slot.value);
   if (!dict)
-    return emit() << "expected 'nn.init' to be a dictionary, found " << attr;
+    return slot.emit() << "expected 'nn.init' to be a dictionary, found " << slot.value;
   auto dist = dict.getAs<StringAttr>("dist");
   if (!dist)
-    return emit() << "expected 'nn.init' to have a string 'dist'";
+    return slot.emit() << "expected 'nn.init' to have a string 'dist'";
 
   SmallVector<StringRef, 2> keys;
   if (dist.getValue() == "uniform")
@@ -105,29 +143,28 @@ static LogicalResult verifyInit(Operation *op, unsigned argIndex,
   else if (dist.getValue() == "constant")
     keys = {"value"};
   else
-    return emit() << "expected 'nn.init' dist to be one of uniform, normal, "
-                     "constant, found '"
-                  << dist.getValue() << "'";
+    return slot.emit() << "expected 'nn.init' dist to be one of uniform, normal, "
+                          "constant, found '"
+                       << dist.getValue() << "'";
 
   SmallVector<double, 2> values;
   for (StringRef key : keys) {
     auto value = dict.getAs<FloatAttr>(key);
     if (!value)
-      return emit() << "expected 'nn.init' with dist '" << dist.getValue()
-                    << "' to have a float '" << key << "'";
+      return slot.emit() << "expected 'nn.init' with dist '" << dist.getValue()
+                         << "' to have a float '" << key << "'";
     values.push_back(value.getValueAsDouble());
   }
   for (NamedAttribute entry : dict)
     if (entry.getName() != "dist" && !llvm::is_contained(keys, entry.getName()))
-      return emit() << "unexpected key '" << entry.getName().getValue()
-                    << "' in 'nn.init' with dist '" << dist.getValue() << "'";
+      return slot.emit() << "unexpected key '" << entry.getName().getValue()
+                         << "' in 'nn.init' with dist '" << dist.getValue() << "'";
 
   if (dist.getValue() == "uniform" && values[0] > values[1])
-    return emit() << "expected 'nn.init' uniform low <= high, found low = "
-                  << num(values[0]) << " and high = " << num(values[1]);
+    return slot.emit() << "expected 'nn.init' uniform low <= high, found low = " << num(values[0])
+                       << " and high = " << num(values[1]);
   if (dist.getValue() == "normal" && values[1] < 0)
-    return emit() << "expected 'nn.init' normal std >= 0, found "
-                  << num(values[1]);
+    return slot.emit() << "expected 'nn.init' normal std >= 0, found " << num(values[1]);
   return success();
 }
 
@@ -135,36 +172,28 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
                                                   unsigned regionIndex,
                                                   unsigned argIndex,
                                                   NamedAttribute attribute) {
-  auto func = dyn_cast<FunctionOpInterface>(op);
-  if (!func)
-    return op->emitOpError() << "expected '" << attribute.getName().getValue()
-                             << "' on a function argument";
-  Type type = func.getArgumentTypes()[argIndex];
-  StringRef name = attribute.getName().getValue();
-  Attribute value = attribute.getValue();
-  auto emit = [&]() {
-    return op->emitOpError() << "argument " << argIndex << ": ";
-  };
+  FailureOr<SlotAttr> slot = getSlotAttr(op, /*isResult=*/false, argIndex, attribute);
+  if (failed(slot))
+    return failure();
+  StringRef name = slot->name;
 
   if (name == kInputAttr || name == kLabelsAttr || name == kFrozenAttr ||
       name == kRngAttr) {
     // A model input carries its name in the source.
-    if (name == kInputAttr ? !isa<StringAttr>(value) : !isa<UnitAttr>(value))
-      return emit() << "expected '" << name << "' to be "
-                    << (name == kInputAttr ? "a string (the input's name)"
-                                           : "a unit attribute");
+    if (name == kInputAttr ? !isa<StringAttr>(slot->value) : !isa<UnitAttr>(slot->value))
+      return slot->emit() << "expected '" << name << "' to be "
+                          << (name == kInputAttr ? "a string (the input's name)"
+                                                 : "a unit attribute");
     if (name == kRngAttr) {
-      if (!type.isSignlessInteger(64))
-        return emit() << "expected the 'nn.rng' argument to be i64, found "
-                      << type;
+      if (!slot->type.isSignlessInteger(64))
+        return slot->emit() << "expected the 'nn.rng' argument to be i64, found " << slot->type;
       return success();
     }
-    if (!isStaticShaped(type, /*requireFloat=*/false))
-      return emit() << "expected the '" << name
-                    << "' argument to be a statically shaped tensor, found "
-                    << type;
-    if (name == kFrozenAttr && !func.getArgAttr(argIndex, kParamAttr))
-      return emit() << "expected 'nn.frozen' on an 'nn.param' argument";
+    if (!isStaticShaped(slot->type, /*requireFloat=*/false))
+      return slot->emit() << "expected the '" << name
+                          << "' argument to be a statically shaped tensor, found " << slot->type;
+    if (name == kFrozenAttr && !slot->func.getArgAttr(argIndex, kParamAttr))
+      return slot->emit() << "expected 'nn.frozen' on an 'nn.param' argument";
     return success();
   }
 
@@ -172,81 +201,55 @@ LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op,
   // would stop advancing at 2^24.
   if (name == kStepAttr) {
     // A tensor, or the memref it becomes once bufferized.
-    auto shaped = dyn_cast<ShapedType>(type);
-    if (!isa<UnitAttr>(value) || !shaped || !shaped.hasRank() || shaped.getRank() != 0 ||
+    auto shaped = dyn_cast<ShapedType>(slot->type);
+    if (!isa<UnitAttr>(slot->value) || !shaped || !shaped.hasRank() || shaped.getRank() != 0 ||
         !shaped.getElementType().isInteger(64))
-      return emit() << "expected 'nn.step' to be a unit attribute on a rank-0 i64 tensor";
+      return slot->emit() << "expected 'nn.step' to be a unit attribute on a rank-0 i64 tensor";
     return success();
   }
 
-  if (name == kParamAttr || name == kStateAttr || name == kOptStateAttr) {
-    auto str = dyn_cast<StringAttr>(value);
-    if (!str || str.getValue().empty())
-      return emit() << "expected '" << name
-                    << "' to be a non-empty string, found " << value;
-    if (!isStaticShaped(type, /*requireFloat=*/true))
-      return emit() << "expected the '" << name
-                    << "' argument to be a statically shaped float tensor, "
-                       "found "
-                    << type;
-    return success();
-  }
+  if (name == kParamAttr || name == kStateAttr || name == kOptStateAttr)
+    return verifyOwnerName(*slot);
 
   if (name == kInitAttr) {
-    if (!func.getArgAttr(argIndex, kParamAttr) &&
-        !func.getArgAttr(argIndex, kStateAttr) &&
-        !func.getArgAttr(argIndex, kOptStateAttr))
-      return emit() << "expected 'nn.init' on an 'nn.param', 'nn.state' or "
-                       "'nn.opt_state' argument";
-    return verifyInit(op, argIndex, value);
+    if (!slot->func.getArgAttr(argIndex, kParamAttr) &&
+        !slot->func.getArgAttr(argIndex, kStateAttr) &&
+        !slot->func.getArgAttr(argIndex, kOptStateAttr))
+      return slot->emit() << "expected 'nn.init' on an 'nn.param', 'nn.state' or "
+                             "'nn.opt_state' argument";
+    return verifyInit(*slot);
   }
 
-  return emit() << "unknown nn argument attribute '" << name << "'";
+  return slot->emit() << "unknown nn argument attribute '" << name << "'";
 }
 
 LogicalResult NNDialect::verifyRegionResultAttribute(Operation *op,
                                                      unsigned regionIndex,
                                                      unsigned resultIndex,
                                                      NamedAttribute attribute) {
-  auto func = dyn_cast<FunctionOpInterface>(op);
-  if (!func)
-    return op->emitOpError() << "expected '" << attribute.getName().getValue()
-                             << "' on a function result";
-  Type type = func.getResultTypes()[resultIndex];
-  StringRef name = attribute.getName().getValue();
-  Attribute value = attribute.getValue();
-  auto emit = [&]() {
-    return op->emitOpError() << "result " << resultIndex << ": ";
-  };
+  FailureOr<SlotAttr> slot = getSlotAttr(op, /*isResult=*/true, resultIndex, attribute);
+  if (failed(slot))
+    return failure();
+  StringRef name = slot->name;
 
   if (name == kLossAttr) {
-    if (!isa<UnitAttr>(value))
-      return emit() << "expected 'nn.loss' to be a unit attribute";
-    auto shaped = dyn_cast<ShapedType>(type);
-    if (!isStaticShaped(type, /*requireFloat=*/true) ||
-        (shaped && shaped.getRank() != 0))
-      return emit() << "expected the 'nn.loss' result to be a rank-0 float "
-                       "tensor, found "
-                    << type;
+    if (!isa<UnitAttr>(slot->value))
+      return slot->emit() << "expected 'nn.loss' to be a unit attribute";
+    auto shaped = dyn_cast<ShapedType>(slot->type);
+    if (!isStaticShaped(slot->type, /*requireFloat=*/true) || (shaped && shaped.getRank() != 0))
+      return slot->emit() << "expected the 'nn.loss' result to be a rank-0 float "
+                             "tensor, found "
+                          << slot->type;
     return success();
   }
 
   // A state update, or the gradient of a parameter or of an input (the
   // autodiff pass): each names what it belongs to.
-  if (name == kStateAttr || name == kGradAttr || name == kInputGradAttr ||
-      name == kParamAttr || name == kOptStateAttr) {
-    auto str = dyn_cast<StringAttr>(value);
-    if (!str || str.getValue().empty())
-      return emit() << "expected '" << name
-                    << "' to be a non-empty string, found " << value;
-    if (!isStaticShaped(type, /*requireFloat=*/true))
-      return emit() << "expected the '" << name
-                    << "' result to be a statically shaped float tensor, found "
-                    << type;
-    return success();
-  }
+  if (name == kStateAttr || name == kGradAttr || name == kInputGradAttr || name == kParamAttr ||
+      name == kOptStateAttr)
+    return verifyOwnerName(*slot);
 
-  return emit() << "unknown nn result attribute '" << name << "'";
+  return slot->emit() << "unknown nn result attribute '" << name << "'";
 }
 
 LogicalResult NNDialect::verifyOperationAttribute(Operation *op,

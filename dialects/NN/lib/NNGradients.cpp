@@ -44,6 +44,13 @@ struct G {
   Value scale(Value x, double s) { return mul(x, splat(type(x), s)); }
   Value cmp(StringRef pred, Value x, Value y) { return CmpOp::create(b, loc, pred, x, y); }
   Value select(Value c, Value x, Value y) { return SelectOp::create(b, loc, c, x, y); }
+  /// Routes the adjoint `r` by the condition `c`: into `onTrue` where it holds, into `onFalse`
+  /// elsewhere, each zero where the other gets it.
+  void route(Value c, Value r, Value &onTrue, Value &onFalse) {
+    Value zero = zerosLike(r);
+    onTrue = select(c, r, zero);
+    onFalse = select(c, zero, r);
+  }
   Value reshape(Value x, RankedTensorType t) {
     if (x.getType() == t)
       return x;
@@ -113,16 +120,12 @@ LogicalResult vjp(DivOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) 
 LogicalResult vjp(MaxOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   // Ties go to the left operand, as one subgradient.
   Value left = g.cmp("ge", op.getLhs(), op.getRhs());
-  Value zero = g.zerosLike(r[0]);
-  d[0] = g.select(left, r[0], zero);
-  d[1] = g.select(left, zero, r[0]);
+  g.route(left, r[0], d[0], d[1]);
   return success();
 }
 LogicalResult vjp(MinOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   Value left = g.cmp("le", op.getLhs(), op.getRhs());
-  Value zero = g.zerosLike(r[0]);
-  d[0] = g.select(left, r[0], zero);
-  d[1] = g.select(left, zero, r[0]);
+  g.route(left, r[0], d[0], d[1]);
   return success();
 }
 LogicalResult vjp(PowOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
@@ -189,9 +192,7 @@ LogicalResult vjp(SquareOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &
   return success();
 }
 LogicalResult vjp(SelectOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
-  Value zero = g.zerosLike(r[0]);
-  d[1] = g.select(op.getCondition(), r[0], zero);
-  d[2] = g.select(op.getCondition(), zero, r[0]);
+  g.route(op.getCondition(), r[0], d[1], d[2]);
   return success();
 }
 LogicalResult vjp(CastOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {

@@ -103,6 +103,42 @@ static LogicalResult verifyMin(Operation *op, StringRef name,
                            << ", found " << str(values);
 }
 
+/// An attribute array of a slicing op, and the least value each of its values may take.
+struct SliceArray {
+  StringRef name;
+  ArrayRef<int64_t> values;
+  int64_t min;
+};
+
+/// Each of `arrays` must have `size` values (`why`), then each value must be at least its min.
+static LogicalResult verifySliceArrays(Operation *op, ArrayRef<SliceArray> arrays, size_t size,
+                                       StringRef why) {
+  for (const SliceArray &array : arrays)
+    if (failed(verifyArraySize(op, array.name, array.values, size, why)))
+      return failure();
+  for (const SliceArray &array : arrays)
+    if (failed(verifyMin(op, array.name, array.values, array.min)))
+      return failure();
+  return success();
+}
+
+/// The strided window of `sizes` from `offsets` (`what`: "slice" or "window") must stay within
+/// each dimension of `shape`.
+static LogicalResult verifyWithin(Operation *op, StringRef what, ArrayRef<int64_t> shape,
+                                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                                  ArrayRef<int64_t> strides) {
+  for (size_t i = 0; i < shape.size(); ++i) {
+    // An empty slice selects nothing, but its offset must still be a
+    // position in the dimension.
+    int64_t end = sizes[i] == 0 ? offsets[i] : offsets[i] + (sizes[i] - 1) * strides[i] + 1;
+    if (end > shape[i])
+      return op->emitOpError() << "expected the " << what << " of dimension " << i
+                               << " to stay within its size " << shape[i] << ", found it ending at "
+                               << end;
+  }
+  return success();
+}
+
 /// `shape` without dimension `axis`.
 static SmallVector<int64_t> dropAxis(ArrayRef<int64_t> shape, int64_t axis) {
   SmallVector<int64_t> result(shape);
@@ -308,26 +344,11 @@ LogicalResult SliceOp::verify() {
   ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
   ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
                     strides = getStrides();
-  if (failed(verifyArraySize(*this, "offsets", offsets, in.size(),
-                             "one per operand dimension")) ||
-      failed(verifyArraySize(*this, "sizes", sizes, in.size(),
-                             "one per operand dimension")) ||
-      failed(verifyArraySize(*this, "strides", strides, in.size(),
-                             "one per operand dimension")) ||
-      failed(verifyMin(*this, "offsets", offsets, 0)) ||
-      failed(verifyMin(*this, "sizes", sizes, 0)) ||
-      failed(verifyMin(*this, "strides", strides, 1)))
+  if (failed(verifySliceArrays(
+          *this, {{"offsets", offsets, 0}, {"sizes", sizes, 0}, {"strides", strides, 1}}, in.size(),
+          "one per operand dimension")) ||
+      failed(verifyWithin(*this, "slice", in, offsets, sizes, strides)))
     return failure();
-  for (size_t i = 0; i < in.size(); ++i) {
-    // An empty slice selects nothing, but its offset must still be a
-    // position in the dimension.
-    int64_t end = sizes[i] == 0 ? offsets[i]
-                                : offsets[i] + (sizes[i] - 1) * strides[i] + 1;
-    if (end > in[i])
-      return emitOpError() << "expected the slice of dimension " << i
-                           << " to stay within its size " << in[i]
-                           << ", found it ending at " << end;
-  }
   return verifyResultShape(*this, sizes, getType());
 }
 
@@ -418,15 +439,21 @@ static LogicalResult verifyScalarLoss(Operation *op, Value operand,
   return success();
 }
 
+/// Cross-entropy and its gradient: one label per row of the (2-D) logits.
+static LogicalResult verifyLabelCount(Operation *op, Value logits, Value labels) {
+  int64_t batch = tensorOf(logits).getDimSize(0);
+  int64_t count = tensorOf(labels).getDimSize(0);
+  if (batch != count)
+    return op->emitOpError() << "expected " << batch << " labels (the logits batch size), found "
+                             << count;
+  return success();
+}
+
 LogicalResult CrossEntropyOp::verify() {
   if (failed(verifyRank(*this, "logits", getLogits().getType(), 2)) ||
-      failed(verifyRank(*this, "labels", getLabels().getType(), 1)))
+      failed(verifyRank(*this, "labels", getLabels().getType(), 1)) ||
+      failed(verifyLabelCount(*this, getLogits(), getLabels())))
     return failure();
-  int64_t batch = tensorOf(getLogits()).getDimSize(0);
-  int64_t labels = tensorOf(getLabels()).getDimSize(0);
-  if (batch != labels)
-    return emitOpError() << "expected " << batch
-                         << " labels (the logits batch size), found " << labels;
   return verifyScalarLoss(*this, getLogits(), "logits", getType());
 }
 
@@ -557,25 +584,18 @@ static LogicalResult verifyPool(Operation *op, Value input, Value result,
   return verifyResultShape(op, {x[0], x[1], oh, ow}, result.getType());
 }
 
-LogicalResult MaxPool2dOp::verify() {
-  return verifyPool(*this, getInput(), getResult(), getKernel(), getStrides(),
-                    getPadding());
+/// A pooling op or its gradient, whose window is that of the pooling of `input` into `result`.
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op, Value input, Value result) {
+  return verifyPool(op, input, result, op.getKernel(), op.getStrides(), op.getPadding());
 }
 
-LogicalResult AvgPool2dOp::verify() {
-  return verifyPool(*this, getInput(), getResult(), getKernel(), getStrides(),
-                    getPadding());
-}
+LogicalResult MaxPool2dOp::verify() { return verifyPool(*this, getInput(), getResult()); }
 
-LogicalResult MaxPool2dGradOp::verify() {
-  return verifyPool(*this, getInput(), getGrad(), getKernel(), getStrides(),
-                    getPadding());
-}
+LogicalResult AvgPool2dOp::verify() { return verifyPool(*this, getInput(), getResult()); }
 
-LogicalResult AvgPool2dGradOp::verify() {
-  return verifyPool(*this, getResult(), getGrad(), getKernel(), getStrides(),
-                    getPadding());
-}
+LogicalResult MaxPool2dGradOp::verify() { return verifyPool(*this, getInput(), getGrad()); }
+
+LogicalResult AvgPool2dGradOp::verify() { return verifyPool(*this, getResult(), getGrad()); }
 
 //===----------------------------------------------------------------------===//
 // Batch normalization
@@ -638,22 +658,10 @@ LogicalResult InsertSliceOp::verify() {
   if (src.size() != dest.size())
     return emitOpError() << "expected src of rank " << dest.size()
                          << " (the rank of dest), found rank " << src.size();
-  if (failed(verifyArraySize(*this, "offsets", offsets, dest.size(),
-                             "one per dimension")) ||
-      failed(verifyArraySize(*this, "strides", strides, dest.size(),
-                             "one per dimension")) ||
-      failed(verifyMin(*this, "offsets", offsets, 0)) ||
-      failed(verifyMin(*this, "strides", strides, 1)))
+  if (failed(verifySliceArrays(*this, {{"offsets", offsets, 0}, {"strides", strides, 1}},
+                               dest.size(), "one per dimension")))
     return failure();
-  for (size_t i = 0; i < dest.size(); ++i) {
-    int64_t end = src[i] == 0 ? offsets[i]
-                              : offsets[i] + (src[i] - 1) * strides[i] + 1;
-    if (end > dest[i])
-      return emitOpError() << "expected the window of dimension " << i
-                           << " to stay within its size " << dest[i]
-                           << ", found it ending at " << end;
-  }
-  return success();
+  return verifyWithin(*this, "window", dest, offsets, src, strides);
 }
 
 LogicalResult CrossEntropyGradOp::verify() {
@@ -663,12 +671,7 @@ LogicalResult CrossEntropyGradOp::verify() {
       failed(verifySameElementType(*this,
                                    {{"logits", getLogits()}, {"grad", getGrad()}})))
     return failure();
-  int64_t batch = tensorOf(getLogits()).getDimSize(0);
-  int64_t labels = tensorOf(getLabels()).getDimSize(0);
-  if (batch != labels)
-    return emitOpError() << "expected " << batch
-                         << " labels (the logits batch size), found " << labels;
-  return success();
+  return verifyLabelCount(*this, getLogits(), getLabels());
 }
 
 //===----------------------------------------------------------------------===//
