@@ -133,6 +133,9 @@ std::string writeModelDescription(const ModelDescription &model) {
   j.add("train", model.train);
   j.add("train_step", writeEntry(model.trainStep));
   j.add("eval", writeEntry(model.eval));
+  Json &memory = j.add("memory", Json::object());
+  memory.add("temporaries", Json::integer(int64_t(model.temporaryBytes)));
+  memory.add("constants", Json::integer(int64_t(model.constantBytes)));
   return j.write();
 }
 
@@ -151,7 +154,23 @@ std::string parseModelDescription(const std::string &text, ModelDescription &out
   err = readEntry(j.record("train_step"), "train_step", out.trainStep);
   if (err.empty())
     err = readEntry(j.record("eval"), "eval", out.eval);
+  if (const Json *memory = j.record("memory")) {
+    out.temporaryBytes = uint64_t(memory->number("temporaries"));
+    out.constantBytes = uint64_t(memory->number("constants"));
+  }
   return err;
+}
+
+LoadOptions loadOptionsOf(const ModelDescription &model, int64_t limit) {
+  LoadOptions lo;
+  for (const SlotDesc &s : model.trainStep.args)
+    if (s.role == SlotDesc::Labels)
+      lo.wantIntLabels = s.dtype == "i32";
+  const std::vector<SlotDesc> &out = model.eval.results;
+  if (lo.wantIntLabels && !out.empty() && out[0].shape.size() == 2)
+    lo.numClasses = out[0].shape[1];
+  lo.limit = limit;
+  return lo;
 }
 
 std::string joinPath(const std::string &dir, const std::string &path) {

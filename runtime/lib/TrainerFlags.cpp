@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Runtime/TrainerFlags.h"
+#include "nnc/Runtime/Memory.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -71,7 +72,8 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
     auto named = [&](const auto &entry) { return name == entry.first; };
     const auto *text = std::find_if(std::begin(texts), std::end(texts), named);
     const auto *num = std::find_if(std::begin(integers), std::end(integers), named);
-    if (text == std::end(texts) && num == std::end(integers) && name != "lr" && name != "threads")
+    if (text == std::end(texts) && num == std::end(integers) && name != "lr" &&
+        name != "threads" && name != "memory-limit")
       return "unknown option '" + a + "' (see --help)";
     if (!hasValue) {
       if (i + 1 >= argc)
@@ -87,6 +89,10 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
       // the train block's setting.
       if (err.empty() && name != "seed" && out.*(num->second) == 0)
         err = "--" + name + ": expected a positive number, found '" + value + "'";
+    } else if (name == "memory-limit") {
+      if (!parseByteCount(value, out.memoryLimit) || out.memoryLimit == 0)
+        return "--memory-limit: expected a positive number of bytes (such as 8G, 512M or "
+               "1000000), found '" + value + "'";
     } else if (name == "threads") {
       int64_t t = 0;
       if (!integer(name, value, t).empty() || t < 1)
@@ -143,6 +149,8 @@ std::string trainerHelp(const std::string &tool, const std::string &overview, bo
          "  --weights <file>        The checkpoint (--save) that --evaluate and --predict use\n"
          "  --threads <n>           Threads that share the step's parallel loops (default 1; "
          "the results are the same)\n"
+         "  --memory-limit <bytes>  Refuse a run that needs more memory (such as 8G; default: "
+         "what the machine has available)\n"
          "  --help                  Print this help\n";
 }
 

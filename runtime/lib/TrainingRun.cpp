@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Runtime/TrainingRun.h"
+#include "nnc/Runtime/Memory.h"
 #include "nnc/Runtime/Predict.h"
 
 #include <cerrno>
@@ -91,6 +92,9 @@ Error TrainingRun::checkSignature() {
   seed = flags.seed >= 0 ? uint64_t(flags.seed) : uint64_t(model.train.number("seed", 0));
   for (size_t i = 1; i < inputSlot->shape.size(); ++i)
     sampleElems *= inputSlot->shape[i];
+  // An AOT trainer's first check (nnc-train's is before compiling).
+  if (Error e = checkMemory(memoryOf(model), flags.memoryLimit))
+    return e;
   if (Error e = Arenas::create(stepDesc, seed, model.train.number("ema", 0), arenas))
     return e;
   for (size_t r = 0; r < stepDesc.results.size(); ++r)
@@ -136,11 +140,7 @@ Error TrainingRun::loadDataSets() {
   dataConfig = dataConfigOf(model.train, model.baseDir);
   if (!flags.data.empty())
     dataConfig.path = flags.data;
-  loadOptions.wantIntLabels = labelSlot->dtype == "i32";
-  if (loadOptions.wantIntLabels && !evalDesc.results.empty() &&
-      evalDesc.results[0].shape.size() == 2)
-    loadOptions.numClasses = evalDesc.results[0].shape[1];
-  loadOptions.limit = flags.limit;
+  loadOptions = loadOptionsOf(model, flags.limit);
   if (Error e = Error(loadData(dataConfig, loadOptions, trainSet, testSet)))
     return e;
   if (trainSet.sampleNumel() != sampleElems)

@@ -10,6 +10,7 @@
 #include "nnc/Runtime/Arenas.h"
 #include "nnc/Runtime/Checkpoint.h"
 #include "nnc/Runtime/EarlyStopping.h"
+#include "nnc/Runtime/Memory.h"
 
 #include "TestFiles.h"
 
@@ -160,4 +161,38 @@ TEST(Checkpoint, SavesAndLoadsBitForBitAndRefusesAnotherModel) {
                      lastSaved);
   ASSERT_TRUE(e);
   EXPECT_THAT(e.message(), HasSubstr("The last good checkpoint is " + path + " (after epoch 3)."));
+}
+
+TEST(Memory, CountsEveryCopyAndRefusesWhatIsOverTheLimit) {
+  ModelDescription m = model();
+  m.temporaryBytes = 100;
+  MemoryNeeds needs = memoryOf(m);
+  EXPECT_EQ(needs.parameters, 2u * (8 + 8)); // w and the frozen f, in both arenas.
+  EXPECT_EQ(needs.optimizerState, 2u * 8);
+  EXPECT_EQ(needs.batch, 4u * 2 * 4 + 4); // The input and the loss.
+  EXPECT_EQ(needs.total(), 32u + 16 + 100 + 36);
+  m.train = Json::object();
+  m.train.add("ema", Json::number(0.9));
+  EXPECT_EQ(memoryOf(m).parameters, 2u * 16 + 8); // A shadow of w; the frozen f has none.
+  EXPECT_FALSE(checkMemory(needs, 1000));
+  Error e = checkMemory(needs, 100);
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e.message(), HasSubstr("this run needs 184 B of memory, more than the "
+                                     "--memory-limit of 100 B"));
+  EXPECT_THAT(e.message(), HasSubstr("temporaries"));
+}
+
+TEST(Memory, ParsesByteCounts) {
+  uint64_t v = 0;
+  EXPECT_TRUE(parseByteCount("8G", v));
+  EXPECT_EQ(v, uint64_t(8) << 30);
+  EXPECT_TRUE(parseByteCount("512MB", v));
+  EXPECT_EQ(v, uint64_t(512) << 20);
+  EXPECT_TRUE(parseByteCount("1000000", v));
+  EXPECT_EQ(v, 1000000u);
+  EXPECT_FALSE(parseByteCount("12Q", v));
+  EXPECT_FALSE(parseByteCount("", v));
+  EXPECT_FALSE(parseByteCount("-1", v));
+  EXPECT_FALSE(parseByteCount("99999999999999999999", v)); // Past 2^64.
+  EXPECT_FALSE(parseByteCount("20000000000T", v));         // Past 2^64 once scaled.
 }

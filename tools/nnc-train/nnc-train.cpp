@@ -10,6 +10,7 @@
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Pipeline/Aot.h"
+#include "nnc/Runtime/Memory.h"
 #include "nnc/Runtime/Trainer.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -74,6 +75,12 @@ int main(int argc, char **argv) {
       lowerTrainer(*module, llvm::sys::path::parent_path(flags.modelFile), co);
   if (mlir::failed(model))
     return 1;
+  // Every buffer's size is known now: refuse what the machine cannot hold before the JIT
+  // allocates the code's static memory.
+  if (runtime::Error e = runtime::checkMemory(runtime::memoryOf(*model), flags.memoryLimit)) {
+    llvm::errs() << "nnc-train: " << e.message();
+    return 1;
+  }
   auto engine = jitCompile(*module, co);
   if (mlir::failed(engine))
     return 1;

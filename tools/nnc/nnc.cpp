@@ -20,6 +20,7 @@
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Pipeline/Aot.h"
+#include "nnc/Runtime/Memory.h"
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,6 +35,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -95,6 +97,20 @@ static cl::opt<std::string> mattr("mattr",
                                            "(default: the CPU's)"),
                                   cl::value_desc("features"), cl::init(""), cl::cat(category));
 
+static cl::opt<bool> memory("memory",
+                            cl::desc("Print the memory a training run needs (parameters, "
+                                     "optimizer state, the step's temporaries, the data)"),
+                            cl::init(false), cl::cat(category));
+
+static cl::opt<bool> json("json", cl::desc("With --memory: one JSON line"), cl::init(false),
+                          cl::cat(category));
+
+static cl::opt<std::string>
+    memoryLimit("memory-limit",
+                cl::desc("Refuse a trainer that needs more memory (such as 8G; default: what "
+                         "this machine has available)"),
+                cl::value_desc("bytes"), cl::init(""), cl::cat(category));
+
 static cl::opt<bool> useF64("f64", cl::desc("Instantiate f32 as f64 (for gradient checks)"),
                             cl::init(false), cl::cat(category));
 
@@ -133,6 +149,58 @@ static std::string modelDirectory() {
   return std::string(dir);
 }
 
+/// --memory-limit in bytes (0: the machine's available memory); false when it is malformed.
+static bool memoryLimitBytes(uint64_t &out) {
+  out = 0;
+  if (memoryLimit.empty())
+    return true;
+  if (runtime::parseByteCount(memoryLimit, out) && out > 0)
+    return true;
+  llvm::errs() << "nnc: --memory-limit: expected a positive number of bytes (such as 8G, 512M "
+                  "or 1000000), found '"
+               << memoryLimit << "'\n";
+  return false;
+}
+
+/// A trainer that needs more memory than the limit is refused with the figures.
+static mlir::LogicalResult checkTrainerMemory(const runtime::ModelDescription &model) {
+  uint64_t limit;
+  if (!memoryLimitBytes(limit))
+    return mlir::failure();
+  if (runtime::Error e = runtime::checkMemory(runtime::memoryOf(model), limit)) {
+    llvm::errs() << "nnc: " << e.message();
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
+/// --memory: what a training run of the model needs, the data sets included.
+static mlir::LogicalResult printMemory(mlir::ModuleOp module, llvm::raw_ostream &os) {
+  CompileOptions co = compileOptionsFromEnvironment();
+  mlir::FailureOr<runtime::ModelDescription> model = lowerTrainer(module, modelDirectory(), co);
+  if (mlir::failed(model))
+    return mlir::failure();
+  runtime::MemoryNeeds needs = runtime::memoryOf(*model);
+  if (runtime::Error e = runtime::dataBytes(*model, "", needs.data)) {
+    llvm::errs() << "nnc: " << e.message() << "\n";
+    return mlir::failure();
+  }
+  int64_t batchSize = model->trainStep.args.empty() ? 0 : model->trainStep.args[0].shape[0];
+  if (json) {
+    os << llvm::formatv("{{\"model\": \"{0}\", \"batch\": {1}, \"parameters\": {2}, "
+                        "\"optimizer_state\": {3}, \"temporaries\": {4}, \"constants\": {5}, "
+                        "\"batch_buffers\": {6}, \"data\": {7}, \"total\": {8}, "
+                        "\"available\": {9}}\n",
+                        model->model, batchSize, needs.parameters, needs.optimizerState,
+                        needs.temporaries, needs.constants, needs.batch, needs.data,
+                        needs.total(), runtime::availableMemory());
+    return mlir::success();
+  }
+  os << "memory of a training run of " << model->model << " (batch " << batchSize << "):\n"
+     << runtime::describeMemory(needs);
+  return mlir::success();
+}
+
 /// Builds the trainer of a checked module and writes its LLVM IR or object file to `os`.
 static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
                                             llvm::raw_pwrite_stream &os) {
@@ -150,6 +218,8 @@ static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
   co.target = *vectors;
   mlir::FailureOr<runtime::ModelDescription> model = lowerTrainer(module, dir, co);
   if (mlir::failed(model))
+    return mlir::failure();
+  if (mlir::failed(checkTrainerMemory(*model)))
     return mlir::failure();
   return emitTrainer(module, *model, target,
                      e == Emit::LLVM ? AotOutput::LLVMIR : AotOutput::Object, os);
@@ -210,6 +280,14 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
     mlir::emitError(mlir::UnknownLoc::get(&ctx),
                     "internal error: the generated nn IR does not verify");
     return finish(false);
+  }
+  if (memory) {
+    if (!prog->hasTrain) {
+      mlir::emitError(mlir::UnknownLoc::get(&ctx))
+          << "'" << inputFile << "' has no train block: --memory is that of a training run";
+      return finish(false);
+    }
+    return finish(mlir::succeeded(printMemory(*module, os)));
   }
   if (e == Emit::LLVM || e == Emit::Obj || e == Emit::Trainer) {
     if (!prog->hasTrain) {

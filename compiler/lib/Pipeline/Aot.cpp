@@ -67,6 +67,8 @@ FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRe
     return failure();
   desc.trainStep = compiled->trainStep;
   desc.eval = compiled->eval;
+  desc.temporaryBytes = compiled->temporaryBytes;
+  desc.constantBytes = compiled->constantBytes;
   return desc;
 }
 

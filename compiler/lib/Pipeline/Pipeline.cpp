@@ -28,6 +28,8 @@
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -265,6 +267,11 @@ FailureOr<CompiledModel> nnc::lowerToLLVM(ModuleOp module, const CompileOptions 
   model.eval = (*sigs)[0];
   if (sigs->size() > 1)
     model.trainStep = (*sigs)[1];
+  // What the code will hold in static memory, known before anything is allocated.
+  DataLayout layout(module);
+  for (auto g : module.getOps<LLVM::GlobalOp>())
+    (g.getConstant() ? model.constantBytes : model.temporaryBytes) +=
+        layout.getTypeSize(g.getGlobalType());
   return model;
 }
 

@@ -87,6 +87,9 @@ void preferNoGatherScatter(llvm::SubtargetFeatures &features);
 struct CompiledModel {
   EntryDesc trainStep; // Empty function name when the model has no train block.
   EntryDesc eval;
+  /// The compiled code's static memory: the planned temporaries of the entry points
+  /// (nn-plan-memory's globals) and the constants.
+  uint64_t temporaryBytes = 0, constantBytes = 0;
 };
 
 /// Registers the dialects and translations the pipeline uses.

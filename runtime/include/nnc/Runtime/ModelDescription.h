@@ -52,6 +52,8 @@ struct ModelDescription {
   std::string baseDir;
   Json train;
   EntryDesc trainStep, eval;
+  /// The compiled code's static memory: its planned temporaries and its constants.
+  uint64_t temporaryBytes = 0, constantBytes = 0;
 };
 
 /// The description as JSON text ({"format": "nnc-model-1", ...}) and back.
@@ -62,6 +64,10 @@ std::string parseModelDescription(const std::string &text, ModelDescription &out
 /// The data source of a train block (its "data" record), relative paths resolving against
 /// `baseDir`.
 DataConfig dataConfigOf(const Json &train, const std::string &baseDir);
+
+/// How the trainer loads the train block's data for `model`: integer labels for a
+/// classifier (with its class count), the first `limit` samples (0: all).
+LoadOptions loadOptionsOf(const ModelDescription &model, int64_t limit);
 
 /// `path` relative to `dir` (as is when absolute or when `dir` is empty).
 std::string joinPath(const std::string &dir, const std::string &path);

@@ -20,6 +20,8 @@ struct TrainerFlags {
   int64_t epochs = 0, batch = 0, limit = 0, seed = -1, checkpointEvery = 0;
   double lr = 0;
   int threads = 1;
+  /// --memory-limit: the most memory a run may need, in bytes (0: the machine's available).
+  uint64_t memoryLimit = 0;
   std::string data, save, resume, metrics;
   /// --plot: the SVG of the curves; --predict/--out: the samples and the outputs' .npy;
   /// --weights: the checkpoint that --evaluate and --predict use.
