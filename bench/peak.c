@@ -1,5 +1,7 @@
 // The FMA peak of one core: 16 independent chains of 512-bit (or the widest available) fused
-// multiply-adds, so that latency never limits. Prints GFLOP/s.
+// multiply-adds, so that latency never limits. Prints GFLOP/s. bench/run.py builds it for the
+// CPU it runs on with -mprefer-vector-width=512 (clang would split the vectors into 256-bit
+// halves on Intel's server CPUs) and checks the width of the FMAs; no binary is kept.
 #include <stdio.h>
 #include <time.h>
 

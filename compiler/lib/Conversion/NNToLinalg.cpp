@@ -23,7 +23,7 @@
 // it with the flipped filter. Every map stays affine. These strided reads and writes (and
 // im2col's) are what LLVM would vectorize with gathers and scatters, which ran slower than
 // scalar code; the JIT's and the trainers' target machines ask for `prefer-no-gather` and
-// `prefer-no-scatter` (nnc::preferNoGatherScatter; docs/design.md, "No gathers").
+// `prefer-no-scatter` (nnc::tuneTargetFeatures; docs/design.md, "No gathers").
 //
 // Shapes are static throughout; nothing here allocates on the heap once bufferized into
 // planned buffers.

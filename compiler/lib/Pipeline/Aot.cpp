@@ -119,7 +119,7 @@ createTargetMachine(ModuleOp module, const AotTarget &target) {
   } else if (!target.features.empty()) {
     builder->setFeatures(target.features);
   }
-  preferNoGatherScatter(builder->getFeatures());
+  tuneTargetFeatures(builder->getFeatures());
   auto tm = builder->createTargetMachine();
   if (!tm)
     return module.emitError() << "cannot create the target machine: "

@@ -189,9 +189,10 @@ nnc::vectorTargetForFeatures(llvm::function_ref<bool(llvm::StringRef)> hasFeatur
   return {128, 16};
 }
 
-void nnc::preferNoGatherScatter(llvm::SubtargetFeatures &features) {
+void nnc::tuneTargetFeatures(llvm::SubtargetFeatures &features) {
   features.AddFeature("prefer-no-gather");
   features.AddFeature("prefer-no-scatter");
+  features.AddFeature("prefer-256-bit", /*IsEnabled=*/false);
 }
 
 VectorTarget nnc::hostVectorTarget() {
@@ -382,7 +383,7 @@ FailureOr<std::unique_ptr<ExecutionEngine>> nnc::jitCompile(ModuleOp module,
       return std::unique_ptr<llvm::TargetMachine>();
     }
     builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-    preferNoGatherScatter(builder->getFeatures());
+    tuneTargetFeatures(builder->getFeatures());
     auto tm = builder->createTargetMachine();
     if (!tm) {
       llvm::consumeError(tm.takeError());

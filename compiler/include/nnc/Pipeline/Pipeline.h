@@ -79,10 +79,14 @@ struct CompileOptions {
 /// The defaults, with what the environment asks for: NNC_PROFILE_OPS=1 sets outlineOps.
 CompileOptions compileOptionsFromEnvironment();
 
-/// LLVM's loop vectorizer turns strided loops (im2col, the pooling gradients, transposes)
-/// into AVX-512 gathers and scatters, which ran slower than scalar code here (the cnn's step
-/// took 2.5 times as long). The JIT's and the trainers' target machines ask for none.
-void preferNoGatherScatter(llvm::SubtargetFeatures &features);
+/// What the JIT's and the trainers' target machines ask of LLVM beyond the CPU's features:
+/// - no gathers and scatters: LLVM's loop vectorizer turns strided loops (im2col, the pooling
+///   gradients, transposes) into AVX-512 gathers and scatters, which ran slower than scalar
+///   code here (the cnn's step took 2.5 times as long);
+/// - full-width vectors: Intel's server CPUs carry LLVM's `prefer-256-bit` tuning, under
+///   which the backend splits the register blocks' 512-bit vectors into two 256-bit halves
+///   (mlp for Sapphire Rapids: 858 ymm FMAs beside 1200 zmm ones; 0 ymm without it).
+void tuneTargetFeatures(llvm::SubtargetFeatures &features);
 
 struct CompiledModel {
   EntryDesc trainStep; // Empty function name when the model has no train block.
