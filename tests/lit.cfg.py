@@ -1,5 +1,6 @@
 # lit configuration for nnc: FileCheck tests of the front end, the nn dialect and every pass.
 import os
+import shutil
 import lit.formats
 from lit.llvm import llvm_config
 
@@ -24,3 +25,7 @@ config.substitutions.append(("%python", "python3"))
 # The trainers count heap allocations, except in sanitizer builds (whose runtime owns malloc).
 if config.nnc_count_allocations:
     config.available_features.add("heap-counting")
+
+# Graphviz renders --emit=dot (.ci/setup installs it); without it, render-dot.test is unsupported.
+if shutil.which("dot"):
+    config.available_features.add("graphviz")

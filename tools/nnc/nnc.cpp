@@ -31,6 +31,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "mlir/Transforms/ViewOpGraph.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -53,7 +54,7 @@ static cl::OptionCategory category("nnc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
                                       cl::cat(category));
 
-enum class Emit { AST, NN, Grad, Linalg, Buffers, LLVM, Obj, Trainer };
+enum class Emit { AST, NN, Grad, Linalg, Buffers, LLVM, Obj, Trainer, Dot, DotGrad, DotStep };
 static cl::opt<Emit>
     emit("emit", cl::desc("The stage to write (default: by the output's name, see above)"),
          cl::init(Emit::NN),
@@ -67,7 +68,13 @@ static cl::opt<Emit>
                     clEnumValN(Emit::LLVM, "llvm", "the trainer's optimized LLVM IR"),
                     clEnumValN(Emit::Obj, "obj", "the trainer's object file"),
                     clEnumValN(Emit::Trainer, "trainer",
-                               "a standalone trainer (the object file linked with the runtime)")),
+                               "a standalone trainer (the object file linked with the runtime)"),
+                    clEnumValN(Emit::Dot, "dot",
+                               "the forward graph (the nn dialect) in Graphviz's language"),
+                    clEnumValN(Emit::DotGrad, "dot-grad",
+                               "the forward and backward graph (--emit=grad) for Graphviz"),
+                    clEnumValN(Emit::DotStep, "dot-step",
+                               "the fused training step (--emit=linalg) for Graphviz")),
          cl::cat(category));
 
 static cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file> ('-' is stdout)"),
@@ -302,25 +309,33 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
     }
     return finish(mlir::succeeded(emitTrainerStage(*module, e, *binaryOut)));
   }
-  if (e == Emit::Linalg || e == Emit::Buffers) {
+  if (e == Emit::Linalg || e == Emit::Buffers || e == Emit::DotStep) {
     if (!prog->hasTrain) {
       mlir::emitError(mlir::UnknownLoc::get(&ctx))
-          << "'" << inputFile << "' has no train block: --emit=linalg and --emit=buffers "
-          << "show its training step";
+          << "'" << inputFile
+          << "' has no train block: --emit=linalg, --emit=buffers and --emit=dot-step show its "
+             "training step";
       return finish(false);
     }
     CompileOptions co = compileOptionsFromEnvironment();
-    co.stopAfter = e == Emit::Linalg ? CompileOptions::Stage::Linalg
-                                     : CompileOptions::Stage::Buffers;
+    co.stopAfter = e == Emit::Buffers ? CompileOptions::Stage::Buffers
+                                      : CompileOptions::Stage::Linalg;
     // As a trainer compiles it (byte inputs included).
     if (mlir::failed(lowerTrainer(*module, modelDirectory(), co)))
       return finish(false);
   }
-  if (e == Emit::Grad) {
+  if (e == Emit::Grad || e == Emit::DotGrad) {
     mlir::PassManager pm(&ctx);
     pm.addPass(createNNAutodiff());
     if (mlir::failed(pm.run(*module)))
       return finish(false);
+  }
+  if (e == Emit::Dot || e == Emit::DotGrad || e == Emit::DotStep) {
+    // Upstream's op-graph printer: a node per op (its name, attributes and result types), an
+    // edge per use, a cluster per function and region.
+    mlir::PassManager pm(&ctx);
+    pm.addPass(mlir::createPrintOpGraphPass(os));
+    return finish(mlir::succeeded(pm.run(*module)));
   }
   if (!verifier)
     module->print(os);
