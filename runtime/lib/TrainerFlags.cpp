@@ -68,7 +68,8 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
         {"batch", &TF::batch},
         {"limit", &TF::limit},
         {"seed", &TF::seed},
-        {"checkpoint-every", &TF::checkpointEvery}};
+        {"checkpoint-every", &TF::checkpointEvery},
+        {"steps", &TF::steps}};
     auto named = [&](const auto &entry) { return name == entry.first; };
     const auto *text = std::find_if(std::begin(texts), std::end(texts), named);
     const auto *num = std::find_if(std::begin(integers), std::end(integers), named);
@@ -113,6 +114,8 @@ std::string parseTrainerFlags(int argc, char **argv, bool wantModelFile, Trainer
     return "";
   if (wantModelFile && out.modelFile.empty())
     return "no model file given (usage: nnc-train <model.nn> [options]; see --help)";
+  if (out.steps < 0)
+    return "--steps: expected a positive number, found '" + std::to_string(out.steps) + "'";
   if (out.batch < 0 || out.epochs < 0 || out.limit < 0 || out.lr < 0)
     return "--batch, --epochs, --limit and --lr must not be negative";
   return "";
@@ -130,6 +133,8 @@ std::string trainerHelp(const std::string &tool, const std::string &overview, bo
          (wantModelFile ? "" : "; fixed when compiling (nnc --lr)") +
          "\n"
          "  --limit <n>             Train on the first N samples only\n"
+         "  --steps <n>             Stop after N optimizer steps of the whole run, in the middle "
+         "of an epoch perhaps (instead of --epochs)\n"
          "  --seed <n>              Seed of the initialization, shuffling and dropout (default: "
          "the train block's)\n"
          "  --data <path>           Data path (overrides the train block's)\n"

@@ -68,6 +68,9 @@ Error TrainingRun::runEpoch(int64_t epoch, bool &interrupted, bool &stop) {
     lossSum = resumeLoss;
   }
   int64_t steps = batcher->numBatches();
+  // --steps: the run ends at that step of the whole run, in the middle of an epoch perhaps.
+  if (flags.steps > 0)
+    steps = std::min(steps, flags.steps - epoch * batcher->numBatches());
   progress.startEpoch(epoch, epochs, steps);
   auto start = std::chrono::steady_clock::now();
   for (int64_t s = firstStep; s < steps; ++s) {
@@ -86,6 +89,8 @@ Error TrainingRun::runEpoch(int64_t epoch, bool &interrupted, bool &stop) {
   samples += (steps - firstStep) * batch;
   lastLoss = lossSum / double(steps);
   epochsRun = epoch + 1;
+  epochStepsDone = steps < batcher->numBatches() ? steps : 0;
+  lossSumDone = lossSum;
   return endEpoch(epoch, double(steps - firstStep) * double(batch) / seconds, seconds, stop);
 }
 
@@ -158,9 +163,12 @@ Error TrainingRun::endEpoch(int64_t epoch, double samplesPerSec, double seconds,
   if (plotting)
     plotPoints.push_back({epoch + 1, lastLoss, val.loss.value_or(-1), val.acc.value_or(-1), -1});
   stop = stopping.observe(epoch, val, lastLoss, arenas);
+  // An epoch cut short by --steps is saved as Ctrl-C saves one: a run with more steps
+  // resumes from the next step.
+  RunPosition at = epochStepsDone ? RunPosition{stepCounter, epoch, epochStepsDone, lossSumDone}
+                                  : RunPosition{stepCounter, epoch + 1, 0, 0};
   if (!savePath.empty() && (stop || (epoch + 1) % every == 0 || epoch + 1 == epochs))
-    if (Error e = saveCheckpoint(savePath, model, arenas, seed, {stepCounter, epoch + 1, 0, 0},
-                                 stopping, lastSaved))
+    if (Error e = saveCheckpoint(savePath, model, arenas, seed, at, stopping, lastSaved))
       return e;
   if (stop) {
     progress.endEpoch({lastLoss, val.loss, val.acc, {}, {}, {}, {}});

@@ -89,6 +89,8 @@ Error TrainingRun::checkSignature() {
     return Error(buf + std::string(" (recompile with nnc --lr)"));
   }
   epochs = flags.epochs ? flags.epochs : int64_t(model.train.number("epochs", 1));
+  if (flags.steps > 0 && flags.epochs > 0)
+    return Error("--steps and --epochs both say how long to train: give one");
   seed = flags.seed >= 0 ? uint64_t(flags.seed) : uint64_t(model.train.number("seed", 0));
   for (size_t i = 1; i < inputSlot->shape.size(); ++i)
     sampleElems *= inputSlot->shape[i];
@@ -231,6 +233,9 @@ Error TrainingRun::loadValidation() {
                  std::to_string(batch));
   batcher = std::make_unique<Batcher>(trainSet, batch, seed, /*shuffle=*/true,
                                       /*dropLast=*/true);
+  // --steps: as many epochs as the steps take, the last one cut short.
+  if (flags.steps > 0)
+    epochs = (flags.steps + batcher->numBatches() - 1) / batcher->numBatches();
   rawX.resize(batcher->featureBytes());
   labels.resize(batch * std::max<int64_t>(1, trainSet.targetWidth));
   return Error();
@@ -262,6 +267,9 @@ Error TrainingRun::resume(bool &emaLoaded) {
     return Error(from + "it was saved at step " + std::to_string(resumeStep) +
                  " of an epoch, which now has " + std::to_string(batcher->numBatches()) +
                  " (another --limit, batch size or data?)");
+  if (flags.steps > 0 && stepCounter >= flags.steps)
+    return Error(from + "it is at step " + std::to_string(stepCounter) + ", not before --steps " +
+                 std::to_string(flags.steps));
   lastSaved = flags.resume + " (after epoch " + meta("epoch") + ")";
   if (resumeStep > 0)
     lastSaved = flags.resume + " (at step " + meta("step") + ", in epoch " +

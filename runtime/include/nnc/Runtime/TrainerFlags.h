@@ -17,7 +17,7 @@ namespace nnc::runtime {
 /// takes none (the model is built in).
 struct TrainerFlags {
   std::string modelFile;
-  int64_t epochs = 0, batch = 0, limit = 0, seed = -1, checkpointEvery = 0;
+  int64_t epochs = 0, batch = 0, limit = 0, seed = -1, checkpointEvery = 0, steps = 0;
   double lr = 0;
   int threads = 1;
   /// --memory-limit: the most memory a run may need, in bytes (0: the machine's available).

@@ -90,6 +90,9 @@ private:
 
   // Where the run stands.
   int64_t stepCounter = 0, firstEpoch = 0, epochsRun = 0, resumeStep = 0;
+  /// The steps of the last epoch when --steps cut it short (0 otherwise), and their loss.
+  int64_t epochStepsDone = 0;
+  double lossSumDone = 0;
   double resumeLoss = 0;
   EarlyStopping stopping;
   std::string savePath, lastSaved;
