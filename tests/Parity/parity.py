@@ -5,6 +5,7 @@ step and the parameters within a tolerance.
 
   parity.py MODEL --work DIR [--opt sgd,adam] [--steps 20] [--batch 16] [--seed 7]
             [--tol 1e-4] [--trainer NNC-TRAIN] [--models DIR] [--data DIR]
+            [--clip-norm X] [--clip-value X]   (gradient clipping on both sides)
 
 MODEL is one of mlp, cnn, lstm, mlp_bn_drop: models/MODEL.nn without its train block
 (mlp_bn_drop with dropout p = 0: no randomness), and a torch twin defined below (copies of the
@@ -290,7 +291,9 @@ class Run:
                  f"  epochs    = 1\n"
                  f"  init_from = \"init.safetensors\"\n"
                  f"  log_every = 1\n"
-                 f"}}\n")
+                 + (f"  clip_value = {a.clip_value!r}\n" if a.clip_value else "")
+                 + (f"  clip_norm = {a.clip_norm!r}\n" if a.clip_norm else "")
+                 + f"}}\n")
         model_file = os.path.join(a.work, f"{a.model}_{tag}.nn")
         with open(model_file, "w") as f:
             f.write(nnc_model_source(a.models, a.model, block))
@@ -336,6 +339,10 @@ class Run:
             loss = F.cross_entropy(model(self.x[b]), self.yt[b])
             optim.zero_grad()
             loss.backward()
+            if a.clip_value:
+                torch.nn.utils.clip_grad_value_(model.parameters(), a.clip_value)
+            if a.clip_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip_norm)
             optim.step()
             losses.append(loss.item())
         out = {k: v[1](v[0].detach()).numpy() for k, v in named.items()}
@@ -402,6 +409,8 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--lr", type=float, default=0, help="default: 0.05 (sgd), 1e-3 (adam)")
     ap.add_argument("--trainer", default="nnc-train", help="the nnc-train binary")
+    ap.add_argument("--clip-norm", type=float, default=0, help="the train block's clip_norm")
+    ap.add_argument("--clip-value", type=float, default=0, help="the train block's clip_value")
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--models", default=os.path.join(here, "..", "..", "models"))
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")

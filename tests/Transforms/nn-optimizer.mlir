@@ -245,6 +245,50 @@ module {
 
 // -----
 
+// Gradient clipping, before weight decay, as torch.nn.utils does it: each element into
+// [-clip_value, clip_value], then every gradient times min(1, clip_norm / (norm + 1e-6)),
+// the norm that of all the gradients together, summed in the order of the parameters.
+// CHECK-LABEL: func.func @clip_train_step(
+// CHECK:         %[[G:.*]]:3 = call @clip_loss_grad(
+// CHECK-NEXT:    %[[LO:.*]] = nn.constant dense<-3.000000e-01> : tensor<2xf32>
+// CHECK-NEXT:    %[[GA1:.*]] = nn.max %[[G]]#1, %[[LO]]
+// CHECK-NEXT:    %[[HI:.*]] = nn.constant dense<3.000000e-01> : tensor<2xf32>
+// CHECK-NEXT:    %[[GA:.*]] = nn.min %[[GA1]], %[[HI]]
+// CHECK-NEXT:    %[[LO2:.*]] = nn.constant dense<-3.000000e-01> : tensor<3x2xf32>
+// CHECK-NEXT:    %[[GB1:.*]] = nn.max %[[G]]#2, %[[LO2]]
+// CHECK-NEXT:    %[[HI2:.*]] = nn.constant dense<3.000000e-01> : tensor<3x2xf32>
+// CHECK-NEXT:    %[[GB:.*]] = nn.min %[[GB1]], %[[HI2]]
+// CHECK-NEXT:    %[[SQA:.*]] = nn.mul %[[GA]], %[[GA]]
+// CHECK-NEXT:    %[[SA:.*]] = nn.reduce_sum %[[SQA]] axes = [0] : tensor<2xf32> -> tensor<f32>
+// CHECK-NEXT:    %[[SQB:.*]] = nn.mul %[[GB]], %[[GB]]
+// CHECK-NEXT:    %[[SB:.*]] = nn.reduce_sum %[[SQB]] axes = [0, 1] : tensor<3x2xf32> -> tensor<f32>
+// CHECK-NEXT:    %[[TOTAL:.*]] = nn.add %[[SA]], %[[SB]] : tensor<f32>
+// CHECK-NEXT:    %[[NORM:.*]] = nn.sqrt %[[TOTAL]]
+// CHECK-NEXT:    %[[EPS:.*]] = nn.constant dense<9.99999997E-7> : tensor<f32>
+// CHECK-NEXT:    %[[PAD:.*]] = nn.add %[[NORM]], %[[EPS]]
+// CHECK-NEXT:    %[[MAX:.*]] = nn.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %[[COEF:.*]] = nn.div %[[MAX]], %[[PAD]]
+// CHECK-NEXT:    %[[ONE:.*]] = nn.constant dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %[[CL:.*]] = nn.min %[[COEF]], %[[ONE]]
+// CHECK-NEXT:    %[[BA:.*]] = nn.broadcast %[[CL]] dims = [] : tensor<f32> -> tensor<2xf32>
+// CHECK-NEXT:    %[[FA:.*]] = nn.mul %[[GA]], %[[BA]]
+// CHECK-NEXT:    %[[BB:.*]] = nn.broadcast %[[CL]] dims = [] : tensor<f32> -> tensor<3x2xf32>
+// CHECK-NEXT:    %[[FB:.*]] = nn.mul %[[GB]], %[[BB]]
+// The coupled weight decay comes after the clipping.
+// CHECK:         %[[WD:.*]] = nn.constant dense<0.00999999977> : tensor<2xf32>
+// CHECK-NEXT:    %[[DA:.*]] = nn.mul %{{.*}}, %[[WD]]
+// CHECK-NEXT:    nn.add %[[FA]], %[[DA]]
+module attributes {nn.train = {clip_norm = 5.0e-01 : f64, clip_value = 3.0e-01 : f64, optimizer = {kind = "sgd", lr = 1.0e-01 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 1.0e-02 : f64}}} {
+  func.func @clip_loss_grad(%a: tensor<2xf32> {nn.param = "a", nn.init = {dist = "constant", value = 0.0 : f64}},
+                            %b: tensor<3x2xf32> {nn.param = "b", nn.init = {dist = "constant", value = 0.0 : f64}})
+      -> (tensor<f32> {nn.loss}, tensor<2xf32> {nn.grad = "a"}, tensor<3x2xf32> {nn.grad = "b"}) attributes {nn.mode = "train"} {
+    %l = nn.reduce_sum %a axes = [0] : tensor<2xf32> -> tensor<f32>
+    return %l, %a, %b : tensor<f32>, tensor<2xf32>, tensor<3x2xf32>
+  }
+}
+
+// -----
+
 // A training step that exists already is left as it is.
 // CHECK-LABEL: func.func @built_loss_grad(
 // CHECK:       func.func @built_train_step(%{{[^:]*}}: tensor<3xf32>) -> tensor<3xf32> {
@@ -260,3 +304,4 @@ module attributes {nn.train = {optimizer = {kind = "sgd", lr = 1.0e-01 : f64}}} 
     return %w : tensor<3xf32>
   }
 }
+

@@ -290,7 +290,8 @@ bool Sema::checkField(const Field &f, const Expr &given, const std::string &call
 void Sema::checkTrain(const TrainDecl &t, Program &prog) {
   static const char *const keys[] = {"data", "loss", "optimizer", "batch", "epochs", "seed",
                                      "schedule", "l1", "l2", "validation", "early_stopping",
-                                     "checkpoint", "init_from", "freeze", "ema", "log_every"};
+                                     "checkpoint", "init_from", "freeze", "ema", "log_every",
+                                     "clip_norm", "clip_value"};
   std::map<std::string, const TrainEntry *> seen;
   auto add = [&](const std::string &k, ConfigValue v) { prog.train.push_back({k, std::move(v)}); };
   for (const TrainEntry &e : t.entries) {
@@ -452,7 +453,8 @@ bool Sema::checkFreezeSetting(const Expr &v, ConfigValue &cv) {
   return true;
 }
 
-/// The settings that are numbers: batch, epochs, seed, log_every (integers), l1, l2, ema.
+/// The settings that are numbers: batch, epochs, seed, log_every (integers), l1, l2, ema,
+/// clip_norm, clip_value.
 bool Sema::checkNumberSetting(const TrainEntry &e, ConfigValue &cv) {
   const Expr &v = *e.value;
   Env env;
@@ -475,6 +477,8 @@ bool Sema::checkNumberSetting(const TrainEntry &e, ConfigValue &cv) {
     bad = "0 or more";
   else if (e.key == "ema" && !(n > 0 && n < 1))
     bad = "between 0 and 1 (exclusive)";
+  else if ((e.key == "clip_norm" || e.key == "clip_value") && !(n > 0 && std::isfinite(n)))
+    bad = "a positive number";
   if (bad) {
     err(v.loc, "'" + e.key + "' must be " + bad + ", found " +
                    (isInt ? std::to_string(x.i) : fmtNum(n)));

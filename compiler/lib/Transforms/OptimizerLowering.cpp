@@ -115,6 +115,8 @@ struct Optimizer {
   DictionaryAttr opt;
   StringRef kind;
   double l1, lr0, wd, coupled, momentum;
+  double clipNorm, clipValue; // 0: no clipping
+
   bool nesterov;
   SmallVector<StringRef> slots;
 
@@ -142,6 +144,7 @@ public:
 private:
   void addSignature();
   void callGradient();
+  void clipGradients();
   FailureOr<Value> learningRate(Value t);
   void addBiasCorrections(Value t);
   LogicalResult addUpdate(Trainable &tr);
@@ -191,6 +194,8 @@ static FailureOr<Optimizer> readOptimizer(func::FuncOp grad, DictionaryAttr trai
   o.coupled = l2 + (o.kind == "adamw" ? 0 : o.wd);
   o.momentum = field(o.opt, "momentum");
   o.nesterov = field(o.opt, "nesterov") != 0;
+  o.clipNorm = field(train, "clip_norm");
+  o.clipValue = field(train, "clip_value");
   if (o.kind == "sgd" && o.momentum > 0)
     o.slots = {"momentum"};
   else if (o.isAdam())
@@ -369,6 +374,47 @@ LogicalResult StepBuilder::addUpdate(Trainable &tr) {
   return success();
 }
 
+/// Gradient clipping, as torch.nn.utils' clip_grad_value_ then clip_grad_norm_ do, before
+/// weight decay: each element into [-clip_value, clip_value], then every gradient scaled by
+/// min(1, clip_norm / (‖g‖ + 1e-6)), ‖g‖ the norm of all the trainable parameters'
+/// gradients together, summed in the order of the parameters.
+void StepBuilder::clipGradients() {
+  Builder u{b, loc};
+  // A parameter without a gradient is reported by addUpdate.
+  auto hasGrad = [&](Trainable &tr) { return bool(gradOf.lookup(tr.name)); };
+  if (o.clipValue > 0) {
+    for (Trainable &tr : llvm::make_filter_range(trainables, hasGrad)) {
+      Value &g = gradOf[tr.name];
+      Value low = u.splat(u.type(g), -o.clipValue);
+      Value clipped = nn::MaxOp::create(b, loc, g, low);
+      Value high = u.splat(u.type(g), o.clipValue);
+      g = nn::MinOp::create(b, loc, clipped, high);
+    }
+  }
+  if (o.clipNorm <= 0 || llvm::none_of(trainables, hasGrad))
+    return;
+  Value total;
+  for (Trainable &tr : llvm::make_filter_range(trainables, hasGrad)) {
+    Value g = gradOf.lookup(tr.name);
+    RankedTensorType t = u.type(g);
+    SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, t.getRank()));
+    Value square = u.mul(g, g);
+    Value sum = nn::ReduceSumOp::create(b, loc, RankedTensorType::get({}, t.getElementType()),
+                                        square, b.getDenseI64ArrayAttr(axes), UnitAttr());
+    total = total ? u.add(total, sum) : sum;
+  }
+  RankedTensorType scalar = u.type(total);
+  Value norm = nn::SqrtOp::create(b, loc, total);
+  Value padded = u.add(norm, u.splat(scalar, 1e-6));
+  Value coefficient = u.div(u.splat(scalar, o.clipNorm), padded);
+  Value one = u.splat(scalar, 1.0);
+  Value clamped = nn::MinOp::create(b, loc, coefficient, one);
+  for (Trainable &tr : llvm::make_filter_range(trainables, hasGrad)) {
+    Value &g = gradOf[tr.name];
+    g = u.scaleBy(g, clamped);
+  }
+}
+
 /// The return and the final signature.
 void StepBuilder::finish(func::FuncOp step) {
   llvm::append_range(results, newParams);
@@ -392,6 +438,7 @@ LogicalResult StepBuilder::build(StringRef name) {
   entry = step.addEntryBlock();
   b.setInsertionPointToEnd(entry);
   callGradient();
+  clipGradients();
   Value count = tensor::ExtractOp::create(b, loc, entry->getArgument(stepArg), ValueRange{});
   Value t = arith::SIToFPOp::create(b, loc, b.getF32Type(), count); // the step, as an f32
   FailureOr<Value> lr = learningRate(t);
