@@ -92,7 +92,8 @@ static std::string dtypeFor(mlir::Type type) {
 /// "argument 2 (nn.param "dense_0.w")": how messages name an argument.
 static std::string describeArg(mlir::func::FuncOp fn, unsigned k) {
   std::string s = "argument " + std::to_string(k);
-  for (llvm::StringRef key : {nn::NNDialect::kInputAttr, nn::NNDialect::kParamAttr, nn::NNDialect::kStateAttr})
+  for (llvm::StringRef key :
+       {nn::NNDialect::kInputAttr, nn::NNDialect::kParamAttr, nn::NNDialect::kStateAttr})
     if (auto name = fn.getArgAttrOfType<mlir::StringAttr>(k, key))
       return s + " (" + key.str() + " \"" + name.getValue().str() + "\")";
   for (llvm::StringRef key : {nn::NNDialect::kLabelsAttr, nn::NNDialect::kRngAttr})
@@ -242,9 +243,9 @@ int main(int argc, char **argv) {
     if (initParams && fn.getArgAttr(k, nn::NNDialect::kInitAttr)) {
       auto ranked = mlir::dyn_cast<mlir::RankedTensorType>(argType);
       std::string why;
-      mlir::FailureOr<eval::Tensor> t =
-          eval::initTensor(ranked, fn.getArgAttrOfType<mlir::DictionaryAttr>(k, nn::NNDialect::kInitAttr),
-                           initSeed, initIndex++, &why);
+      mlir::FailureOr<eval::Tensor> t = eval::initTensor(
+          ranked, fn.getArgAttrOfType<mlir::DictionaryAttr>(k, nn::NNDialect::kInitAttr), initSeed,
+          initIndex++, &why);
       if (mlir::failed(t))
         return fail(describeArg(fn, k) + ": cannot initialize: " + why);
       args.push_back(std::move(*t));

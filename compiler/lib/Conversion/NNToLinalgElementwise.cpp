@@ -35,7 +35,8 @@ static Value unaryBody(OpBuilder &b, Location loc, StringRef name, Value x) {
     return math::TanhOp::create(b, loc, x);
   if (name == nn::SqrtOp::getOperationName())
     return math::SqrtOp::create(b, loc, x);
-  if (name == nn::RsqrtOp::getOperationName()) { // There is no libm rsqrtf; 1/sqrt is what LLVM fuses best.
+  if (name ==
+      nn::RsqrtOp::getOperationName()) { // There is no libm rsqrtf; 1/sqrt is what LLVM fuses best.
     Value one = c(1);
     Value root = math::SqrtOp::create(b, loc, x);
     return arith::DivFOp::create(b, loc, one, root);

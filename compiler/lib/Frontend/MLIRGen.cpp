@@ -139,8 +139,9 @@ void Gen::genFunction(const PFunction &f, mlir::ModuleOp module) {
       break;
     case ArgRole::Param:
     case ArgRole::State: {
-      func.setArgAttr(i, a.role == ArgRole::Param ? nn::NNDialect::kParamAttr : nn::NNDialect::kStateAttr,
-                      b.getStringAttr(a.name));
+      func.setArgAttr(
+          i, a.role == ArgRole::Param ? nn::NNDialect::kParamAttr : nn::NNDialect::kStateAttr,
+          b.getStringAttr(a.name));
       llvm::SmallVector<mlir::NamedAttribute> init;
       init.push_back(b.getNamedAttr("dist", b.getStringAttr(a.init.dist)));
       if (a.init.dist == "uniform") {

@@ -162,7 +162,8 @@ static EntryDesc signatureOf(func::FuncOp f) {
     } else {
       s.role = SlotDesc::Output;
     }
-    if (auto init = attrs ? attrs.getAs<DictionaryAttr>(nn::NNDialect::kInitAttr) : DictionaryAttr())
+    if (auto init =
+            attrs ? attrs.getAs<DictionaryAttr>(nn::NNDialect::kInitAttr) : DictionaryAttr())
       s.init = toJson(init);
     s.frozen = has(nn::NNDialect::kFrozenAttr);
     return s;
@@ -312,7 +313,8 @@ nnc::lowerEntryPointsToLLVM(ModuleOp module, ArrayRef<std::string> entries,
     return sigs;
   if (failed(runPipeline(
           module,
-          "builtin.module(one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
+          "builtin.module(one-shot-bufferize{bufferize-function-boundaries "
+          "allow-return-allocs-from-loops "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
           "func.func(ownership-based-buffer-deallocation), canonicalize,"

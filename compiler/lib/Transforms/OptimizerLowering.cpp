@@ -234,7 +234,8 @@ void StepBuilder::addSignature() {
   scalarType = RankedTensorType::get({}, b.getF32Type());
   stepArg = argTypes.size();
   argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
-  argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kStepAttr, b.getUnitAttr())));
+  argAttrs.push_back(
+      b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kStepAttr, b.getUnitAttr())));
 }
 
 /// Forward and backward: the gradients by parameter name, the other results kept.
@@ -369,7 +370,8 @@ LogicalResult StepBuilder::addUpdate(Trainable &tr) {
   paramAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kParamAttr, tr.name)));
   for (auto [k, v] : llvm::enumerate(nextState)) {
     newStates.push_back(v);
-    stateAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(nn::NNDialect::kOptStateAttr, tr.stateNames[k])));
+    NamedAttribute name = b.getNamedAttr(nn::NNDialect::kOptStateAttr, tr.stateNames[k]);
+    stateAttrs.push_back(b.getDictionaryAttr(name));
   }
   return success();
 }

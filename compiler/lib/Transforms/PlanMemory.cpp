@@ -113,7 +113,8 @@ SmallVector<int64_t> assignSlots(MutableArrayRef<Buffer> buffers) {
   SmallVector<int64_t> sizes;
   for (Buffer *b : order) {
     auto disjoint = [&](ArrayRef<Buffer *> slot) {
-      return llvm::none_of(slot, [&](Buffer *p) { return p->begin <= b->end && b->begin <= p->end; });
+      return llvm::none_of(slot,
+                           [&](Buffer *p) { return p->begin <= b->end && b->begin <= p->end; });
     };
     auto *it = llvm::find_if(slots, disjoint);
     b->slot = it - slots.begin();
