@@ -21,6 +21,14 @@ std::string checkpointName(const SlotDesc &slot) {
 
 std::string emaName(const SlotDesc &slot) { return "ema." + slot.name; }
 
+/// "[3, 2]".
+static std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 const LoadedTensor *LoadedFile::find(const std::string &name) const {
   auto it = byName.find(name);
   return it == byName.end() ? nullptr : it->second;
@@ -147,7 +155,9 @@ Error initFrom(const Json &init, const std::string &baseDir, const EntryDesc &st
     }
     if (t->dtype != DType::F32 || t->shape != sl.shape)
       return Error("init_from: '" + path + "': parameter '" + sl.name +
-                   "' has another shape or type than the model's (f32)");
+                   "' has another shape or type than the model's: " + dtypeName(t->dtype) +
+                   " " + shapeString(t->shape) + " in the file, F32 " + shapeString(sl.shape) +
+                   " in the model");
     arenas.load(i, t->bytes.data(), t->bytes.size());
     ++loaded;
   }
