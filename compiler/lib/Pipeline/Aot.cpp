@@ -127,6 +127,18 @@ createTargetMachine(ModuleOp module, const AotTarget &target) {
   if (!target.cpu.empty() && !(*tm)->getMCSubtargetInfo()->isCPUStringValid(target.cpu))
     return module.emitError() << "--mcpu: '" << target.cpu << "' is not a CPU of "
                               << (*tm)->getTargetTriple().str() << " (llc -mcpu=help lists them)";
+  // LLVM only warns of a feature it does not know, and ignores it.
+  llvm::ArrayRef<llvm::SubtargetFeatureKV> known =
+      (*tm)->getMCSubtargetInfo()->getAllProcessorFeatures();
+  for (llvm::StringRef f : llvm::split(target.features, ',')) {
+    llvm::StringRef name = f.trim().ltrim("+-");
+    if (!name.empty() && llvm::none_of(known, [&](const llvm::SubtargetFeatureKV &kv) {
+          return name == kv.Key;
+        }))
+      return module.emitError() << "--mattr: '" << f.trim() << "' is not a feature of "
+                                << (*tm)->getTargetTriple().str()
+                                << " (llc -mattr=help lists them)";
+  }
   return std::move(*tm);
 }
 
