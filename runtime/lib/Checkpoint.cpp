@@ -34,6 +34,11 @@ const LoadedTensor *LoadedFile::find(const std::string &name) const {
   return it == byName.end() ? nullptr : it->second;
 }
 
+std::string LoadedFile::metaValue(const std::string &key) const {
+  auto it = meta.find(key);
+  return it == meta.end() ? std::string() : it->second;
+}
+
 Error readTensors(const std::string &path, const std::string &what, LoadedFile &out) {
   std::string e = loadSafetensors(path, out.tensors, out.meta);
   if (!e.empty())
@@ -45,7 +50,7 @@ Error readTensors(const std::string &path, const std::string &what, LoadedFile &
 
 Error loadWeights(const LoadedFile &file, const ModelDescription &model, Arenas &arenas,
                   const std::string &from, bool &emaLoaded) {
-  std::string of = file.meta.count("model") ? file.meta.at("model") : "";
+  std::string of = file.metaValue("model");
   if (of != model.model)
     return Error(from + "it is a checkpoint of model '" + of + "', not '" + model.model + "'");
   const std::vector<SlotDesc> &args = model.trainStep.args;

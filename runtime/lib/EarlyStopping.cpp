@@ -95,13 +95,9 @@ Error EarlyStopping::load(const LoadedFile &file, const std::string &from,
         return e;
     }
   }
-  auto meta = [&](const char *key) {
-    auto it = file.meta.find(key);
-    return it == file.meta.end() ? std::string() : it->second;
-  };
-  best = std::atoll(meta("best_epoch").c_str()) - 1;
-  bestValue = std::strtod(meta("best_value").c_str(), nullptr);
-  bad = std::atoll(meta("bad_epochs").c_str());
+  best = std::atoll(file.metaValue("best_epoch").c_str()) - 1;
+  bestValue = std::strtod(file.metaValue("best_value").c_str(), nullptr);
+  bad = std::atoll(file.metaValue("bad_epochs").c_str());
   return Error();
 }
 

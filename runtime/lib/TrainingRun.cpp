@@ -255,14 +255,10 @@ Error TrainingRun::resume(bool &emaLoaded) {
   if (arenas.keepsEma() && !emaLoaded)
     return Error(from + "it holds no EMA of the weights ('ema.*' tensors), which the train "
                         "block's 'ema' keeps; it was saved without 'ema'");
-  auto meta = [&](const char *key) {
-    auto it = file.meta.find(key);
-    return it == file.meta.end() ? std::string() : it->second;
-  };
-  stepCounter = std::atoll(meta("step").c_str());
-  firstEpoch = std::atoll(meta("epoch").c_str());
-  resumeStep = std::atoll(meta("epoch_step").c_str());
-  resumeLoss = std::strtod(meta("epoch_loss").c_str(), nullptr);
+  stepCounter = std::atoll(file.metaValue("step").c_str());
+  firstEpoch = std::atoll(file.metaValue("epoch").c_str());
+  resumeStep = std::atoll(file.metaValue("epoch_step").c_str());
+  resumeLoss = std::strtod(file.metaValue("epoch_loss").c_str(), nullptr);
   if (resumeStep < 0 || resumeStep > batcher->numBatches())
     return Error(from + "it was saved at step " + std::to_string(resumeStep) +
                  " of an epoch, which now has " + std::to_string(batcher->numBatches()) +
@@ -270,9 +266,9 @@ Error TrainingRun::resume(bool &emaLoaded) {
   if (flags.steps > 0 && stepCounter >= flags.steps)
     return Error(from + "it is at step " + std::to_string(stepCounter) + ", not before --steps " +
                  std::to_string(flags.steps));
-  lastSaved = flags.resume + " (after epoch " + meta("epoch") + ")";
+  lastSaved = flags.resume + " (after epoch " + file.metaValue("epoch") + ")";
   if (resumeStep > 0)
-    lastSaved = flags.resume + " (at step " + meta("step") + ", in epoch " +
+    lastSaved = flags.resume + " (at step " + file.metaValue("step") + ", in epoch " +
                 std::to_string(firstEpoch + 1) + ")";
   return Error();
 }

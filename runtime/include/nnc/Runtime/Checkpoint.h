@@ -37,6 +37,8 @@ struct LoadedFile {
   std::map<std::string, const LoadedTensor *> byName;
 
   const LoadedTensor *find(const std::string &name) const;
+  /// A metadata entry, "" when the file has none.
+  std::string metaValue(const std::string &key) const;
 };
 
 /// Reads `path`; `what` prefixes a load error ("--weights: ").
