@@ -7,15 +7,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Runtime/Trainer.h"
+#include "nnc/Runtime/OpenMP.h"
 #include "nnc/Runtime/TrainingRun.h"
 
 #include <csignal>
 #include <cstdio>
 
 #include <malloc.h>
-
-// libomp's (the runtime links it; omp.h is clang's, not on every include path).
-extern "C" void omp_set_num_threads(int);
 
 namespace nnc::runtime {
 
@@ -41,7 +39,7 @@ int train(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // The step's parallel loops (OpenMP, compiled in for --threads above 1) share the work
   // among this many threads; the results do not depend on it.
-  omp_set_num_threads(flags.threads);
+  startOpenMP(flags.threads);
 
   TrainingRun run(model, stepFn, evalFn, flags, tool, compileSeconds);
   int exitCode = 0;

@@ -48,6 +48,16 @@ def check_safetensors(path):
     return meta
 
 
+def remove_openmp_registration(pid):
+    """A killed process leaves libomp's registration file behind; left to pile up, a torn one
+    crashes libomp in a later process with the same pid that does not clear it first."""
+    for d in ("/dev/shm", "/tmp"):
+        try:
+            os.unlink(f"{d}/__KMP_REGISTERED_LIB_{pid}_{os.getuid()}")
+        except FileNotFoundError:
+            pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -117,6 +127,8 @@ def main():
         except subprocess.TimeoutExpired:
             p.send_signal(sig)
         _, err = p.communicate()
+        if p.returncode == -signal.SIGKILL:
+            remove_openmp_registration(p.pid)
         # Killed, interrupted (saved, 130), or done.
         if p.returncode not in (-signal.SIGKILL, -signal.SIGINT, 130, 0):
             sys.exit(f"FAIL: run {k + 1} exited with {p.returncode}: {err}")
