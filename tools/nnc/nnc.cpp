@@ -9,14 +9,18 @@
 //   --emit=llvm     the trainer's optimized LLVM IR
 //   --emit=obj      the trainer's object file
 //   --emit=trainer  a standalone trainer: the object file linked with the runtime
+//   --emit=onnx     the evaluation function as ONNX, with the --weights of a checkpoint
+//   --emit=dot, dot-grad, dot-step  the graphs for Graphviz
 // `nnc model.nn -o trainer` builds a trainer: without --emit, the output's name picks the
-// stage (".mlir" or stdout: nn, ".ll": llvm, ".o": obj, anything else: trainer).
+// stage (".mlir" or stdout: nn, ".ll": llvm, ".o": obj, ".onnx": onnx, anything else:
+// trainer).
 // Errors name file:line:col, show the line with a caret, and make the exit code 1.
 //
 //===----------------------------------------------------------------------===//
 
 #include "NNCConfig.h"
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Export/Onnx.h"
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Pipeline/Aot.h"
@@ -54,7 +58,7 @@ static cl::OptionCategory category("nnc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.nn>"), cl::Required,
                                       cl::cat(category));
 
-enum class Emit { AST, NN, Grad, Linalg, Buffers, LLVM, Obj, Trainer, Dot, DotGrad, DotStep };
+enum class Emit { AST, NN, Grad, Linalg, Buffers, LLVM, Obj, Trainer, Onnx, Dot, DotGrad, DotStep };
 static cl::opt<Emit>
     emit("emit", cl::desc("The stage to write (default: by the output's name, see above)"),
          cl::init(Emit::NN),
@@ -69,6 +73,8 @@ static cl::opt<Emit>
                     clEnumValN(Emit::Obj, "obj", "the trainer's object file"),
                     clEnumValN(Emit::Trainer, "trainer",
                                "a standalone trainer (the object file linked with the runtime)"),
+                    clEnumValN(Emit::Onnx, "onnx",
+                               "the evaluation function as ONNX, with the --weights"),
                     clEnumValN(Emit::Dot, "dot",
                                "the forward graph (the nn dialect) in Graphviz's language"),
                     clEnumValN(Emit::DotGrad, "dot-grad",
@@ -79,6 +85,10 @@ static cl::opt<Emit>
 
 static cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file> ('-' is stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
+
+static cl::opt<std::string> weights("weights",
+                                    cl::desc("The checkpoint whose weights --emit=onnx exports"),
+                                    cl::value_desc("file"), cl::init(""), cl::cat(category));
 
 static cl::opt<int64_t> batch("batch",
                               cl::desc("Batch size (default: the train block's batch, else 1)"),
@@ -142,6 +152,7 @@ static Emit stage() {
   return ext == ".mlir" ? Emit::NN
          : ext == ".ll" ? Emit::LLVM
          : ext == ".o"  ? Emit::Obj
+         : ext == ".onnx" ? Emit::Onnx
                         : Emit::Trainer;
 }
 
@@ -209,6 +220,18 @@ static mlir::LogicalResult printMemory(mlir::ModuleOp module, llvm::raw_ostream 
 }
 
 /// Builds the trainer of a checked module and writes its LLVM IR or object file to `os`.
+/// --emit=onnx: the model with the --weights.
+static mlir::LogicalResult emitOnnx(mlir::ModuleOp module, llvm::raw_ostream &os) {
+  if (weights.empty())
+    return mlir::emitError(module.getLoc())
+           << "--emit=onnx exports a trained model: name its checkpoint with --weights";
+  mlir::FailureOr<std::string> onnx = exportOnnxModel(module, weights);
+  if (mlir::failed(onnx))
+    return mlir::failure();
+  os << *onnx;
+  return mlir::success();
+}
+
 static mlir::LogicalResult emitTrainerStage(mlir::ModuleOp module, Emit e,
                                             llvm::raw_pwrite_stream &os) {
   if (lrFlag > 0)
@@ -309,6 +332,8 @@ static mlir::LogicalResult processBuffer(std::unique_ptr<llvm::MemoryBuffer> buf
     }
     return finish(mlir::succeeded(emitTrainerStage(*module, e, *binaryOut)));
   }
+  if (e == Emit::Onnx)
+    return finish(mlir::succeeded(emitOnnx(*module, os)));
   if (e == Emit::Linalg || e == Emit::Buffers || e == Emit::DotStep) {
     if (!prog->hasTrain) {
       mlir::emitError(mlir::UnknownLoc::get(&ctx))
@@ -434,7 +459,9 @@ int main(int argc, char **argv) {
       "  nnc model.nn --emit=buffers  print it bufferized, with the memory plan\n"
       "  nnc model.nn -o step.ll      write the trainer's LLVM IR\n"
       "  nnc model.nn -o trainer      build a standalone trainer (the same "
-      "flags as nnc-train)\n");
+      "flags as nnc-train)\n"
+      "  nnc model.nn --weights w.safetensors -o model.onnx\n"
+      "                               export the trained model to ONNX\n");
   if (batch < 0) {
     llvm::errs() << "nnc: --batch must be positive, found " << batch << "\n";
     return 1;
