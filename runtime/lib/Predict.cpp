@@ -21,7 +21,7 @@ namespace nnc::runtime {
 namespace {
 
 /// Floats that are images scaled by 1/255 back into the bytes they were.
-Error floatsToBytes(const std::string &path, const NpyArray &in, std::vector<uint8_t> &bytes) {
+Error floatsToBytes(const std::string &what, const NpyArray &in, std::vector<uint8_t> &bytes) {
   std::vector<double> x = in.toDoubles();
   bytes.resize(x.size());
   for (size_t j = 0; j < x.size(); ++j) {
@@ -29,7 +29,7 @@ Error floatsToBytes(const std::string &path, const NpyArray &in, std::vector<uin
     if (!(k >= 0 && k <= 255 && std::fabs(v - k) < 1e-3)) {
       char buf[64];
       std::snprintf(buf, sizeof(buf), "%.9g", x[j]);
-      return Error("--predict: " + path + ": this model takes images as bytes (u8, as its train "
+      return Error(what + ": this model takes images as bytes (u8, as its train "
                    "block's data holds them), but element " + std::to_string(j) + " of this " +
                    in.dtype + " array, " + buf + ", is not a byte divided by 255; pass the "
                    "images as u8");
@@ -60,16 +60,11 @@ void appendOutputs(const std::vector<float> &out, int64_t rows, const PredictSha
 
 } // namespace
 
-Error predict(const std::string &inPath, const std::string &outPath, const PredictShape &shape,
-              const std::function<void(void *, void *)> &run) {
-  NpyArray in;
-  std::string err = readNpy(inPath, in);
-  if (!err.empty())
-    return Error("--predict: " + err);
+Error predictRows(NpyArray in, const std::string &what, const PredictShape &shape,
+                  const std::function<void(void *, void *)> &run, std::vector<double> &result) {
   int64_t n = in.shape.empty() ? 0 : in.shape[0], sampleElems = shape.sampleElems;
   if (n == 0 || in.numel() != n * sampleElems)
-    return Error("--predict: " + inPath + ": expected samples of " +
-                 std::to_string(sampleElems) +
+    return Error(what + ": expected samples of " + std::to_string(sampleElems) +
                  " values each ([N, ...] with the model's input shape), found " +
                  std::to_string(in.numel()) + " values in " + std::to_string(n) + " rows");
   // The samples as the function takes them: bytes, or floats.
@@ -81,7 +76,7 @@ Error predict(const std::string &inPath, const std::string &outPath, const Predi
     floats.resize(in.bytes.size());
     scaleBytes(in.bytes.data(), floats.data(), int64_t(floats.size()));
   } else if (shape.bytesIn) {
-    if (Error e = floatsToBytes(inPath, in, bytes))
+    if (Error e = floatsToBytes(what, in, bytes))
       return e;
   } else {
     std::vector<double> x = in.toDoubles();
@@ -93,7 +88,7 @@ Error predict(const std::string &inPath, const std::string &outPath, const Predi
   int64_t batch = shape.batch;
   std::vector<char> x(batch * sampleElems * width);
   std::vector<float> out(batch * shape.cols);
-  std::vector<double> result;
+  result.clear();
   result.reserve(n * shape.cols);
   for (int64_t first = 0; first < n; first += batch) {
     int64_t rows = std::min(batch, n - first);
@@ -102,6 +97,19 @@ Error predict(const std::string &inPath, const std::string &outPath, const Predi
     run(x.data(), out.data());
     appendOutputs(out, rows, shape, result);
   }
+  return Error();
+}
+
+Error predict(const std::string &inPath, const std::string &outPath, const PredictShape &shape,
+              const std::function<void(void *, void *)> &run) {
+  NpyArray in;
+  std::string err = readNpy(inPath, in);
+  if (!err.empty())
+    return Error("--predict: " + err);
+  int64_t n = in.shape.empty() ? 0 : in.shape[0];
+  std::vector<double> result;
+  if (Error e = predictRows(std::move(in), "--predict: " + inPath, shape, run, result))
+    return e;
   err = writeNpy(outPath, NpyArray::fromDoubles("<f4", {n, shape.cols}, result));
   if (!err.empty())
     return Error("--out: " + err);

@@ -50,6 +50,7 @@ Error TrainingRun::trainEpochs(int &exitCode) {
       exitCode = 130;
       return Error();
     }
+    report(epoch, stop);
     if (stop)
       break;
   }
@@ -193,6 +194,13 @@ Error TrainingRun::endEpoch(int64_t epoch, double samplesPerSec, double seconds,
   }
   progress.endEpoch({lastLoss, val.loss, val.acc, test.loss, test.acc, samplesPerSec, seconds});
   return Error();
+}
+
+void TrainingRun::report(int64_t epoch, bool &stop) {
+  if (hooks && hooks->position)
+    *hooks->position = {stepCounter, epoch + 1, 0, 0};
+  if (hooks && hooks->onEpoch && !hooks->onEpoch({epoch + 1, stepCounter, lastLoss, val, test}))
+    stop = true;
 }
 
 /// The epoch's line of --metrics.

@@ -20,9 +20,11 @@
 namespace nnc::runtime {
 
 TrainingRun::TrainingRun(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
-                         const TrainerFlags &flags, std::string tool, double compileSeconds)
+                         const TrainerFlags &flags, std::string tool, double compileSeconds,
+                         const RunHooks *hooks)
     : model(model), stepDesc(model.trainStep), evalDesc(model.eval), stepFn(stepFn),
       evalFn(evalFn), flags(flags), tool(std::move(tool)), compileSeconds(compileSeconds),
+      hooks(hooks), arenas(hooks && hooks->arenas ? *hooks->arenas : ownArenas),
       stopping(model.train.record("early_stopping"), model.trainStep),
       progress(stdout, isatty(fileno(stdout))) {}
 
@@ -97,8 +99,9 @@ Error TrainingRun::checkSignature() {
   // An AOT trainer's first check (nnc-train's is before compiling).
   if (Error e = checkMemory(memoryOf(model), flags.memoryLimit))
     return e;
-  if (Error e = Arenas::create(stepDesc, seed, model.train.number("ema", 0), arenas))
-    return e;
+  if (!(hooks && hooks->arenas))
+    if (Error e = Arenas::create(stepDesc, seed, model.train.number("ema", 0), arenas))
+      return e;
   for (size_t r = 0; r < stepDesc.results.size(); ++r)
     if (stepDesc.results[r].role == SlotDesc::Loss)
       lossResult = int(r);
@@ -143,8 +146,16 @@ Error TrainingRun::loadDataSets() {
   if (!flags.data.empty())
     dataConfig.path = flags.data;
   loadOptions = loadOptionsOf(model, flags.limit);
-  if (Error e = Error(loadData(dataConfig, loadOptions, trainSet, testSet)))
+  if (hooks && hooks->train) {
+    trainSet = *hooks->train;
+    testSet = hooks->test ? *hooks->test : Dataset();
+    for (const Dataset *ds : {&trainSet, &testSet})
+      if (bytesIn && ds->size > 0 && !ds->isU8)
+        return Error("the samples are f32, but the model was compiled for u8 images (its train "
+                     "block's data hold bytes): pass the images as u8");
+  } else if (Error e = Error(loadData(dataConfig, loadOptions, trainSet, testSet))) {
     return e;
+  }
   if (trainSet.sampleNumel() != sampleElems)
     return Error("the data's samples have " + std::to_string(trainSet.sampleNumel()) +
                  " values, the model's input '" + inputSlot->name + "' expects " +
@@ -242,6 +253,11 @@ Error TrainingRun::loadValidation() {
 }
 
 Error TrainingRun::resume(bool &emaLoaded) {
+  if (hooks && hooks->position) {
+    stepCounter = hooks->position->step;
+    firstEpoch = hooks->position->epochsDone;
+    emaLoaded = true; // The shadows are the hooks' arenas', as they are.
+  }
   if (flags.resume.empty())
     return Error();
   std::string from = "cannot resume from '" + flags.resume + "': ";

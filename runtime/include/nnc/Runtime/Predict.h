@@ -12,6 +12,7 @@
 #define NNC_RUNTIME_PREDICT_H
 
 #include "nnc/Runtime/Error.h"
+#include "nnc/Runtime/Npy.h"
 
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,11 @@ struct PredictShape {
 
 /// Runs `run(input batch, output batch)` over the samples of `inPath` and writes the
 /// outputs to `outPath`.
+/// The outputs for the samples of `in` (u8 or floats, [N, ...]), N rows of `shape.cols`, run
+/// batch by batch with `run(input, output)`; `what` names the samples in errors.
+Error predictRows(NpyArray in, const std::string &what, const PredictShape &shape,
+                  const std::function<void(void *, void *)> &run, std::vector<double> &result);
+
 Error predict(const std::string &inPath, const std::string &outPath, const PredictShape &shape,
               const std::function<void(void *, void *)> &run);
 

@@ -21,6 +21,7 @@
 #include "nnc/Runtime/Progress.h"
 #include "nnc/Runtime/TrainerFlags.h"
 
+#include <functional>
 #include <memory>
 
 namespace nnc::runtime {
@@ -28,10 +29,31 @@ namespace nnc::runtime {
 /// `v` in `format`, or null when absent: a number of --json.
 std::string jsonNumber(std::optional<double> v, const char *format);
 
+/// An epoch's scores, for RunHooks::onEpoch (test scores on the epochs that report them).
+struct EpochReport {
+  int64_t epoch = 0, step = 0; // Counted from 1; the steps of the whole run.
+  double trainLoss = 0;
+  Metrics val, test;
+};
+
+/// What a program that embeds the loop (the Python module) gives a run instead of the tool's
+/// files: the weights it keeps between runs, data sets in memory, and an observer.
+struct RunHooks {
+  /// Trained in place, instead of freshly initialized arenas (Arenas::create).
+  Arenas *arenas = nullptr;
+  /// Where training with `arenas` stands; the run continues from there and updates it.
+  RunPosition *position = nullptr;
+  /// Instead of the train block's data (the test set may be empty).
+  const Dataset *train = nullptr, *test = nullptr;
+  /// Called after each epoch; returning false ends the run there.
+  std::function<bool(const EpochReport &)> onEpoch;
+};
+
 class TrainingRun {
 public:
   TrainingRun(const ModelDescription &model, PackedFn stepFn, PackedFn evalFn,
-              const TrainerFlags &flags, std::string tool, double compileSeconds);
+              const TrainerFlags &flags, std::string tool, double compileSeconds,
+              const RunHooks *hooks = nullptr);
   ~TrainingRun();
 
   /// The whole run. `exitCode` is 0, or 130 when Ctrl-C interrupted it (a checkpoint is
@@ -57,6 +79,8 @@ private:
   Error interrupt(int64_t epoch, int64_t s, double lossSum);
   Error endEpoch(int64_t epoch, double samplesPerSec, double seconds, bool &stop);
   void logEpoch(int64_t epoch);
+  /// Tells the hooks where the run stands after `epoch`; their observer may `stop` it.
+  void report(int64_t epoch, bool &stop);
 
   // Results.
   Error evaluateTest();
@@ -76,7 +100,9 @@ private:
   bool bytesIn = false, classifier = false, scaleInputs = false;
   int64_t batch = 0, sampleElems = 1, epochs = 0;
   uint64_t seed = 0;
-  Arenas arenas;
+  const RunHooks *hooks;
+  Arenas ownArenas;
+  Arenas &arenas; // hooks->arenas, or ownArenas
   std::unique_ptr<Evaluation> evaluation;
 
   // The data.
