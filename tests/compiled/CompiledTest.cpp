@@ -300,7 +300,10 @@ void checkModelStep(const char *model, bool byteInputs) {
   // rounding noise, and Adam's first steps turn that noise into full-size updates.
   fo.batch = 4;
   Frontend fe(srcMgr, ctx.get(), fo);
-  std::string path = std::string(NNC_SOURCE_DIR) + "/models/" + model + ".nn";
+  // A name is one of models/; a path is relative to the source tree.
+  std::string path = llvm::StringRef(model).contains('/')
+                         ? std::string(NNC_SOURCE_DIR) + "/" + model
+                         : std::string(NNC_SOURCE_DIR) + "/models/" + model + ".nn";
   ASSERT_TRUE(succeeded(fe.load(path)));
   FailureOr<Program> prog = fe.check();
   ASSERT_TRUE(succeeded(prog));
@@ -338,6 +341,7 @@ TEST(ModelStepWithByteInputs, TrainingStepMatchesTheEvaluator) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelStep,
                          ::testing::Values("tiny", "mlp", "mlp_bn_drop", "cnn", "rnn", "gru",
-                                           "lstm", "toy", "xor", "iris"));
+                                           "lstm", "toy", "xor", "iris",
+                                           "tests/Execution/Inputs/stacked.nn"));
 
 } // namespace

@@ -417,6 +417,14 @@ INSTANTIATE_TEST_SUITE_P(Models, ModelGradCheck,
                          ::testing::Values("tiny", "mlp", "mlp_bn_drop", "cnn", "rnn", "gru",
                                            "lstm", "toy", "xor", "iris"));
 
+TEST(GradCheck, StackedSequenceLayers) {
+  // rnn_seq -> gru_seq -> lstm_seq -> dense over the last axis, the loss at every step: the
+  // sequences the loops write one step of are not taped, and their adjoints flow back.
+  Options opts;
+  opts.maxPerParam = 3;
+  checkModel(std::string(NNC_SOURCE_DIR) + "/tests/Execution/Inputs/stacked.nn", opts);
+}
+
 TEST(GradCheck, LstmOverAThousandSteps) {
   // Backpropagation through time over a real loop of 1000 iterations, at a small size.
   llvm::SmallString<128> path;

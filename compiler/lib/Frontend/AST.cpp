@@ -139,8 +139,13 @@ struct Dumper {
     switch (s.kind) {
     case StmtKind::Assign:
       os << "assign ";
-      for (size_t i = 0; i < s.targets.size(); ++i)
-        os << (i ? ", " : "") << s.targets[i].name;
+      for (size_t i = 0; i < s.targets.size(); ++i) {
+        os << (i ? ", " : "");
+        if (s.targets[i].index)
+          printExpr(*s.targets[i].index, os);
+        else
+          os << s.targets[i].name;
+      }
       os << " = ";
       printExpr(*s.value, os);
       break;

@@ -214,6 +214,7 @@ static llvm::StringRef opName(OpKind k) {
   case OpKind::Transpose: return nn::TransposeOp::getOperationName();
   case OpKind::Slice: return nn::SliceOp::getOperationName();
   case OpKind::Take: return nn::TakeOp::getOperationName();
+  case OpKind::Put: return nn::PutOp::getOperationName();
   case OpKind::Concat: return nn::ConcatOp::getOperationName();
   case OpKind::Softmax: return nn::SoftmaxOp::getOperationName();
   case OpKind::LogSoftmax: return nn::LogSoftmaxOp::getOperationName();
@@ -316,6 +317,7 @@ void Gen::genOp(const POp &op) {
     break;
   case OpKind::Argmax:
   case OpKind::Take:
+  case OpKind::Put:
   case OpKind::Concat:
   case OpKind::Softmax:
   case OpKind::LogSoftmax:

@@ -140,18 +140,7 @@ ExprPtr Parser::parsePostfix() {
   ExprPtr e = parsePrimary();
   while (e) {
     if (tok.is(Tok::LBracket)) {
-      auto idx = std::make_unique<Expr>(ExprKind::Index, tok.loc());
-      advance();
-      idx->kids.push_back(std::move(e));
-      do {
-        ExprPtr sub = parseSubscript();
-        if (!sub)
-          return nullptr;
-        idx->kids.push_back(std::move(sub));
-      } while (consumeIf(Tok::Comma));
-      if (!expect(Tok::RBracket, "to close the subscript"))
-        return nullptr;
-      e = bounded(std::move(idx));
+      e = parseIndex(std::move(e));
     } else if (tok.is(Tok::LParen)) {
       error(tok.loc(), "only names can be called");
       return nullptr;
@@ -160,6 +149,21 @@ ExprPtr Parser::parsePostfix() {
     }
   }
   return e;
+}
+
+ExprPtr Parser::parseIndex(ExprPtr base) {
+  auto idx = std::make_unique<Expr>(ExprKind::Index, tok.loc());
+  advance();
+  idx->kids.push_back(std::move(base));
+  do {
+    ExprPtr sub = parseSubscript();
+    if (!sub)
+      return nullptr;
+    idx->kids.push_back(std::move(sub));
+  } while (consumeIf(Tok::Comma));
+  if (!expect(Tok::RBracket, "to close the subscript"))
+    return nullptr;
+  return bounded(std::move(idx));
 }
 
 ExprPtr Parser::parseSubscript() {

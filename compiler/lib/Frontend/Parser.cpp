@@ -356,9 +356,24 @@ StmtPtr Parser::parseAssignStmt() {
       error(tok.loc(), "expected a name to assign to, found " + describe(tok));
       return nullptr;
     }
-    s->targets.push_back({tok.text.str(), tok.loc()});
+    Target t{tok.text.str(), tok.loc(), nullptr};
     advance();
+    if (tok.is(Tok::LBracket)) {
+      auto name = std::make_unique<Expr>(ExprKind::Name, t.loc);
+      name->str = t.name;
+      t.index = parseIndex(std::move(name));
+      if (!t.index)
+        return nullptr;
+    }
+    s->targets.push_back(std::move(t));
   } while (consumeIf(Tok::Comma));
+  if (s->targets.size() > 1)
+    for (const Target &t : s->targets)
+      if (t.index) {
+        error(t.loc, "a subscripted assignment has one target: write '" + t.name +
+                         "[...] = value' on its own line");
+        return nullptr;
+      }
   if (!tok.is(Tok::Assign)) {
     error(tok.loc(), "expected '=' after '" + s->targets.back().name +
                          "' (a statement is an assignment, 'param', 'state', 'return', "

@@ -129,6 +129,8 @@ private:
   ExprPtr parseNumber();
   ExprPtr parseName();
   ExprPtr parseSubscript();
+  /// `[subscripts]` after `base`, at the '['.
+  ExprPtr parseIndex(ExprPtr base);
   ExprPtr binary(Tok op, ExprPtr l, ExprPtr r, SMLoc loc) {
     auto e = std::make_unique<Expr>(ExprKind::Binary, loc);
     e->op = op;

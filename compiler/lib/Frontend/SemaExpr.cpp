@@ -313,34 +313,8 @@ SVal Sema::evalIndex(const Expr &e, Env &env) {
   if (base.isError())
     return base;
   std::vector<SVal> subs;
-  for (size_t i = 1; i < e.kids.size(); ++i) {
-    const Expr &k = *e.kids[i];
-    if (k.kind == ExprKind::Slice) {
-      SVal s{SVal::List}; // start, stop, step as Int or None.
-      for (const ExprPtr &part : k.kids) {
-        if (!part) {
-          s.elems.push_back(SVal{SVal::None});
-          continue;
-        }
-        SVal v = eval(*part, env);
-        if (v.isError())
-          return v;
-        if (v.kind != SVal::Int) {
-          err(part->loc, "slice bounds must be integers known at compile time, found " +
-                             describe(v));
-          return SVal::error();
-        }
-        s.elems.push_back(v);
-      }
-      s.s = "slice";
-      subs.push_back(s);
-      continue;
-    }
-    SVal v = eval(k, env);
-    if (v.isError())
-      return v;
-    subs.push_back(v);
-  }
+  if (!evalSubscripts(e, env, subs))
+    return SVal::error();
   if (base.kind == SVal::List || base.kind == SVal::Tuple) {
     if (subs.size() != 1 || subs[0].kind != SVal::Int) {
       err(e.loc, "a list is indexed with one integer");
@@ -355,6 +329,38 @@ SVal Sema::evalIndex(const Expr &e, Env &env) {
     return base.elems[i < 0 ? i + n : i];
   }
   return indexTensor(e, base, subs);
+}
+
+bool Sema::evalSubscripts(const Expr &e, Env &env, std::vector<SVal> &subs) {
+  for (size_t i = 1; i < e.kids.size(); ++i) {
+    const Expr &k = *e.kids[i];
+    if (k.kind == ExprKind::Slice) {
+      SVal s{SVal::List}; // start, stop, step as Int or None.
+      for (const ExprPtr &part : k.kids) {
+        if (!part) {
+          s.elems.push_back(SVal{SVal::None});
+          continue;
+        }
+        SVal v = eval(*part, env);
+        if (v.isError())
+          return false;
+        if (v.kind != SVal::Int) {
+          err(part->loc, "slice bounds must be integers known at compile time, found " +
+                             describe(v));
+          return false;
+        }
+        s.elems.push_back(v);
+      }
+      s.s = "slice";
+      subs.push_back(s);
+      continue;
+    }
+    SVal v = eval(k, env);
+    if (v.isError())
+      return false;
+    subs.push_back(v);
+  }
+  return true;
 }
 
 /// Subscripts of a tensor: integers and slices become one slice op and a reshape that

@@ -169,6 +169,7 @@ private:
   bool execBlock(const std::vector<StmtPtr> &body, Env &env, SVal *ret);
   bool execStmt(const Stmt &s, Env &env, SVal *ret);
   void execFor(const Stmt &s, Env &env);
+  void execStore(const Target &t, const Expr &value, Env &env);
   void execParam(const Stmt &s, Env &env);
   bool computeInit(const Expr &e, Env &env, const TensorType &type, Init &init);
   bool checkInit(const Expr &e, const Init &init);
@@ -181,6 +182,8 @@ private:
   SVal evalMatmul(const Expr &e, const SVal &l, const SVal &r);
   SVal evalCall(const Expr &e, Env &env);
   SVal evalIndex(const Expr &e, Env &env);
+  /// The subscripts kids[1..] of an Index expression: values, and slices as "slice" lists.
+  bool evalSubscripts(const Expr &e, Env &env, std::vector<SVal> &subs);
   SVal indexTensor(const Expr &e, SVal base, const std::vector<SVal> &subs);
   SVal broadcastTo(const SVal &x, const std::vector<int64_t> &shape, SMLoc loc);
   SVal toTensorLike(const SVal &v, const SVal &like, SMLoc loc);

@@ -49,6 +49,10 @@ static void assignedNames(const std::vector<StmtPtr> &body, std::vector<std::str
 bool Sema::execStmt(const Stmt &s, Env &env, SVal *ret) {
   switch (s.kind) {
   case StmtKind::Assign: {
+    if (s.targets[0].index) {
+      execStore(s.targets[0], *s.value, env);
+      return false;
+    }
     SVal v = eval(*s.value, env);
     if (s.targets.size() == 1) {
       if (s.targets[0].name == "training") {
@@ -111,6 +115,63 @@ bool Sema::execStmt(const Stmt &s, Env &env, SVal *ret) {
   }
   }
   return false;
+}
+
+/// `ys[:, t, :] = h`: step `t` of a sequence (the loop index selects one dimension, every
+/// other subscript is a whole dimension) becomes `h`, an nn.put. `ys` is then the new tensor.
+void Sema::execStore(const Target &t, const Expr &value, Env &env) {
+  const Expr &e = *t.index;
+  auto it = env.find(t.name);
+  if (it == env.end() || it->second.isError()) {
+    if (it == env.end())
+      err(t.loc, "'" + t.name + "' must exist before one of its steps is assigned (such as " +
+                     t.name + " = zeros([B, T, H]) before the loop)");
+    env[t.name] = SVal::error();
+    return;
+  }
+  SVal dest = expectTensor(it->second, t.loc, "assigning a step of", false);
+  std::vector<SVal> subs;
+  SVal v = eval(value, env);
+  if (dest.isError() || !evalSubscripts(e, env, subs) || v.isError()) {
+    env[t.name] = SVal::error();
+    return;
+  }
+  int64_t rank = dest.type.shape.size(), axis = -1;
+  for (int64_t d = 0; d < (int64_t)subs.size(); ++d) {
+    const SVal &s = subs[d];
+    SMLoc sl = e.kids[d + 1]->loc;
+    bool whole = s.kind == SVal::List && s.s == "slice" &&
+                 (s.elems[0].kind == SVal::None || s.elems[0].i == 0) &&
+                 (s.elems[1].kind == SVal::None || s.elems[1].i >= dest.type.shape[d]) &&
+                 (s.elems[2].kind == SVal::None || s.elems[2].i == 1);
+    if (d < rank && s.kind == SVal::Index && axis < 0) {
+      axis = d;
+    } else if (d >= rank || !whole) {
+      err(sl, "an assigned step is selected by one loop index, with ':' for every other "
+              "dimension, found " + describe(s));
+      env[t.name] = SVal::error();
+      return;
+    }
+  }
+  if (axis < 0) {
+    err(e.loc, "an assignment to '" + t.name + "[...]' needs a loop index to say which step");
+    env[t.name] = SVal::error();
+    return;
+  }
+  TensorType step = dest.type;
+  step.shape.erase(step.shape.begin() + axis);
+  bool number = v.kind == SVal::Int || v.kind == SVal::Float;
+  SVal src = number ? constant(v.num(), step, value.loc) : v;
+  if (src.kind != SVal::Tensor || src.type.shape != step.shape || src.type.elem != step.elem) {
+    err(value.loc, "a step of " + t.name + ": " + dest.type.str() + " along dimension " +
+                       std::to_string(axis) + " is " + step.str() + ", the value is " +
+                       (src.kind == SVal::Tensor ? src.type.str() : describe(src)));
+    env[t.name] = SVal::error();
+    return;
+  }
+  POp &op = emit(OpKind::Put, t.loc, {dest.id, src.id, subs[axis].id}, {dest.type});
+  op.i = axis;
+  env[t.name] = tensor(op.results[0]);
 }
 
 void Sema::execFor(const Stmt &s, Env &env) {

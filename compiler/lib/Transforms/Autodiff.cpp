@@ -30,6 +30,8 @@
 // Memory: the tape holds T copies of each carried value (for an LSTM with
 // hidden size H at batch B, 2·T·B·H floats), linear in T; the reverse loop's
 // iteration recomputes one forward step, so its working set does not grow.
+// A sequence the loop writes one step of per iteration (`ys[:, t, :] = h`) is not
+// taped: the reverse pass never reads its value (writtenOnly).
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,8 +57,23 @@ using namespace nnc;
 
 namespace {
 
-/// Marks a taped loop: the number of trailing iter_args that are tapes.
+/// Marks a taped loop: its number of carried values (the tapes' iter_args follow them), and
+/// which of them have a tape, in the tapes' order.
 constexpr StringLiteral kTapeAttr = "nnc.tape";
+constexpr StringLiteral kTapedAttr = "nnc.taped";
+
+/// A carried value the body only writes one slot of (an nn.put into it, yielded in its
+/// place), as a sequence output: no gradient rule reads its value (put's adjoints are the
+/// slot of the result's adjoint and the rest of it), so the reverse pass does not need it and
+/// it gets no tape. Taping it would keep T copies of the whole sequence.
+bool writtenOnly(scf::ForOp loop, unsigned k) {
+  BlockArgument arg = loop.getRegionIterArgs()[k];
+  if (!arg.hasOneUse())
+    return false;
+  auto put = dyn_cast<nn::PutOp>(*arg.getUsers().begin());
+  return put && put.getDest() == arg && put.getResult().hasOneUse() &&
+         loop.getYieldedValues()[k] == put.getResult();
+}
 
 bool isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
@@ -149,16 +166,20 @@ LogicalResult Differentiator::tape(Operation *root) {
     if (*trips == 0)
       continue;
     SmallVector<Value> inits;
+    SmallVector<int64_t> taped;
     rewriter.setInsertionPoint(loop);
-    for (Value arg : loop.getRegionIterArgs()) {
+    for (auto [k, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
       auto t = dyn_cast<RankedTensorType>(arg.getType());
       if (!t)
         return loop.emitError("cannot differentiate a loop that carries a non-tensor value");
+      if (writtenOnly(loop, k))
+        continue;
       SmallVector<int64_t> shape{*trips};
       llvm::append_range(shape, t.getShape());
       inits.push_back(zerosOf(rewriter, loop.getLoc(), t.clone(shape)));
+      taped.push_back(k);
     }
-    unsigned numCarried = inits.size();
+    unsigned numCarried = loop.getNumRegionIterArgs();
     int64_t lb = *getConstantIntValue(loop.getLowerBound());
     int64_t step = *getConstantIntValue(loop.getStep());
     auto newLoop = loop.replaceWithAdditionalYields(
@@ -173,8 +194,8 @@ LogicalResult Differentiator::tape(Operation *root) {
             slot = arith::DivUIOp::create(b, loc, slot,
                                           arith::ConstantIndexOp::create(b, loc, step));
           SmallVector<Value> yields;
-          for (unsigned k = 0; k < numCarried; ++k)
-            yields.push_back(nn::PutOp::create(b, loc, tapes[k], loop.getRegionIterArgs()[k],
+          for (auto [j, k] : llvm::enumerate(taped))
+            yields.push_back(nn::PutOp::create(b, loc, tapes[j], loop.getRegionIterArgs()[k],
                                                slot, b.getI64IntegerAttr(0), UnitAttr()));
           return yields;
         });
@@ -182,6 +203,7 @@ LogicalResult Differentiator::tape(Operation *root) {
       return loop.emitError("could not add the tape to this loop");
     Operation *op = newLoop->getOperation();
     op->setAttr(kTapeAttr, rewriter.getI64IntegerAttr(numCarried));
+    op->setAttr(kTapedAttr, rewriter.getDenseI64ArrayAttr(taped));
     // The rewritten loop's carried values keep their activity.
     auto nl = cast<scf::ForOp>(op);
     for (unsigned k = 0; k < numCarried; ++k) {
@@ -285,10 +307,17 @@ LogicalResult Differentiator::reverseLoop(scf::ForOp loop, OpBuilder &b,
   IRMapping map;
   map.map(loop.getInductionVar(), iv);
   SmallVector<Value> carriedIn;
+  ArrayRef<int64_t> taped = loop->getAttrOfType<DenseI64ArrayAttr>(kTapedAttr).asArrayRef();
   for (unsigned k = 0; k < numCarried; ++k) {
-    Value tapeV = loop.getResult(numCarried + k);
     Value arg = loop.getRegionIterArgs()[k];
-    Value h = nn::TakeOp::create(b, loc, arg.getType(), tapeV, t, b.getI64IntegerAttr(0));
+    // An untaped (written-only) carried value: its value is never read, zeros stand for it.
+    const int64_t *slot = llvm::find(taped, int64_t(k));
+    Value h = slot == taped.end()
+                  ? zerosOf(b, loc, arg.getType())
+                  : nn::TakeOp::create(b, loc, arg.getType(),
+                                       loop.getResult(numCarried + (slot - taped.begin())), t,
+                                       b.getI64IntegerAttr(0))
+                        .getResult();
     map.map(arg, h);
     carriedIn.push_back(h);
     if (varied.contains(arg))

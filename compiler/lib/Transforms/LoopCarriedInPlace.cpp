@@ -39,9 +39,26 @@ bool canWriteInto(linalg::LinalgOp op, OpOperand *init, BlockArgument bbArg) {
   return true;
 }
 
+/// A reshaped init (a view of another tensor: the adjoint of a sequence that a dense layer
+/// read as [B * T, H]) is copied into a tensor of its own first. Carried in place through
+/// the view, the state would share the other tensor's buffer, which ownership-based
+/// deallocation frees only after a check at run time: an allocation per step.
+void copyReshapedInits(scf::ForOp loop) {
+  for (OpOperand &init : loop.getInitArgsMutable()) {
+    Value v = init.get();
+    if (!v.getDefiningOp<tensor::ExpandShapeOp>() && !v.getDefiningOp<tensor::CollapseShapeOp>())
+      continue;
+    OpBuilder b(loop);
+    auto type = cast<RankedTensorType>(v.getType());
+    Value empty = tensor::EmptyOp::create(b, loop.getLoc(), type.getShape(), type.getElementType());
+    init.set(linalg::CopyOp::create(b, loop.getLoc(), v, empty).getResult(0));
+  }
+}
+
 struct LoopCarriedInPlacePass : nnc::impl::LoopCarriedInPlaceBase<LoopCarriedInPlacePass> {
   void runOnOperation() override {
     getOperation().walk([](scf::ForOp loop) {
+      copyReshapedInits(loop);
       auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
       for (auto [i, bbArg] : llvm::enumerate(loop.getRegionIterArgs())) {
         if (!isa<RankedTensorType>(bbArg.getType()))

@@ -79,7 +79,7 @@ struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 
 enum class StmtKind {
-  Assign, // targets = value
+  Assign, // targets = value, or name[subscripts] = value
   Param,  // param name: type = value
   State,  // state name: type = value
   Return, // return exprs
@@ -90,6 +90,9 @@ enum class StmtKind {
 struct Target {
   std::string name;
   llvm::SMLoc loc;
+  /// `name[subscripts] = value` (one step of a sequence): the Index expression, whose
+  /// kids[0] is the name.
+  ExprPtr index;
 };
 
 struct Stmt {

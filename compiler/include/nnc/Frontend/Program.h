@@ -58,6 +58,7 @@ enum class OpKind {
   Transpose, // a0: perm
   Slice,     // a0: offsets, a1: sizes, a2: strides
   Take,      // i: axis; operands: x, index
+  Put,       // i: axis; operands: dest, src, index
   Concat,    // i: axis
   Softmax, LogSoftmax, // i: axis
   CrossEntropy, Mse,
