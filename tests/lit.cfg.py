@@ -23,8 +23,10 @@ config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc
 config.substitutions.append(("%python", "python3"))
 
 # The trainers count heap allocations, except in sanitizer builds (whose runtime owns malloc).
+# There, too, trainers link the sanitizers' runtime: they are standalone only elsewhere.
 if config.nnc_count_allocations:
     config.available_features.add("heap-counting")
+    config.available_features.add("standalone")
 
 # Graphviz renders --emit=dot (.ci/setup installs it); without it, render-dot.test is unsupported.
 if shutil.which("dot"):

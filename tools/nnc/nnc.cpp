@@ -389,7 +389,7 @@ static mlir::LogicalResult linkTrainer(llvm::StringRef object, llvm::StringRef o
   const char *cxxEnv = std::getenv("NNC_CXX");
   args.push_back(cxxEnv ? cxxEnv : NNC_CXX_COMPILER);
   args.push_back(object.str());
-  for (const char *lib : {"libnnc_aot_main.a", "libnnc_runtime.a"}) {
+  for (const char *lib : {"libnnc_aot_main.a", "libnnc_runtime.a", "libnnc_threads.a"}) {
     llvm::SmallString<256> path(libDir);
     llvm::sys::path::append(path, lib);
     if (!llvm::sys::fs::exists(path))
