@@ -49,14 +49,14 @@ Error readTensors(const std::string &path, const std::string &what, LoadedFile &
 }
 
 Error loadWeights(const LoadedFile &file, const ModelDescription &model, Arenas &arenas,
-                  const std::string &from, bool &emaLoaded) {
+                  const std::string &from, bool &emaLoaded, bool withOptState) {
   std::string of = file.metaValue("model");
   if (of != model.model)
     return Error(from + "it is a checkpoint of model '" + of + "', not '" + model.model + "'");
   const std::vector<SlotDesc> &args = model.trainStep.args;
   for (size_t i = 0; i < args.size(); ++i) {
     const SlotDesc &sl = args[i];
-    if (!sl.isWeight())
+    if (!sl.isWeight() || (!withOptState && sl.role == SlotDesc::OptState))
       continue;
     const LoadedTensor *t = file.find(checkpointName(sl));
     if (!t)

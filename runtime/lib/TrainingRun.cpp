@@ -119,7 +119,8 @@ static Error loadWeightsFlag(const TrainerFlags &flags, const ModelDescription &
   LoadedFile file;
   if (Error e = readTensors(flags.weights, "--weights: ", file))
     return e;
-  return loadWeights(file, model, arenas, "--weights '" + flags.weights + "': ", emaLoaded);
+  return loadWeights(file, model, arenas, "--weights '" + flags.weights + "': ", emaLoaded,
+                     /*withOptState=*/false);
 }
 
 Error TrainingRun::predictOutputs() {

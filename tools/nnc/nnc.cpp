@@ -480,6 +480,11 @@ int main(int argc, char **argv) {
     llvm::errs() << "nnc: cannot open '" << inputFile << "': " << ec.message() << "\n";
     return 1;
   }
+  if (!weights.empty() && stage() != Emit::Onnx) {
+    llvm::errs() << "nnc: --weights names the checkpoint that --emit=onnx exports; it does "
+                    "nothing for this stage\n";
+    return 1;
+  }
   if (stage() == Emit::Trainer && !splitInputFile && !verifyDiagnostics)
     return buildTrainer((*buf)->getBuffer(), argv[0]);
   std::string err;

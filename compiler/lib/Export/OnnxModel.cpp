@@ -81,8 +81,9 @@ FailureOr<std::string> exportOnnxModel(ModuleOp module, const std::string &weigh
     }
     if (t->dtype != runtime::DType::F32 || !type.getElementType().isF32() ||
         t->shape != std::vector<int64_t>(type.getShape().begin(), type.getShape().end())) {
-      module.emitError() << from << "tensor '" << t->name << "' is " << shapeString(t->shape)
-                         << ", the model's '" << nameAttr.getValue() << "' is f32 "
+      module.emitError() << from << "tensor '" << t->name << "' is "
+                         << runtime::dtypeName(t->dtype) << " " << shapeString(t->shape)
+                         << ", the model's '" << nameAttr.getValue() << "' is F32 "
                          << shapeString(type.getShape());
       return "";
     }

@@ -46,9 +46,10 @@ Error readTensors(const std::string &path, const std::string &what, LoadedFile &
 
 /// Loads a checkpoint of `model` into both arenas, and its EMA shadows when the arenas keep
 /// some and the file holds them all (`emaLoaded`). `from` prefixes the errors about the
-/// file's contents ("cannot resume from 'x': ").
+/// file's contents ("cannot resume from 'x': "). Only training needs the optimizer state:
+/// with `withOptState` false (--evaluate, --predict) a file without it loads.
 Error loadWeights(const LoadedFile &file, const ModelDescription &model, Arenas &arenas,
-                  const std::string &from, bool &emaLoaded);
+                  const std::string &from, bool &emaLoaded, bool withOptState = true);
 
 /// Where a run stands when it is saved.
 struct RunPosition {
