@@ -165,6 +165,31 @@ std::string featureDtype(const DataConfig &config) {
   return config.kind == "csv" ? "f32" : "";
 }
 
+/// The first dimension of an IDX file's header; -1 when it cannot be read.
+static int64_t idxCount(const std::string &path) {
+  GzReader in;
+  uint8_t header[8];
+  if (path.empty() || !in.open(path).empty() || in.read(header, 8) != 8)
+    return -1;
+  return int64_t(header[4]) << 24 | int64_t(header[5]) << 16 | int64_t(header[6]) << 8 |
+         int64_t(header[7]);
+}
+
+int64_t trainingSamples(const DataConfig &config) {
+  if (config.kind == "fashion_mnist" || config.kind == "mnist")
+    return idxCount(detail::mnistFile(resolve(config.baseDir, config.path),
+                                      "train-images-idx3-ubyte"));
+  if (config.kind == "idx")
+    return idxCount(resolve(config.baseDir, config.images));
+  if (config.kind == "npy" && !config.x.empty()) {
+    NpyArray x;
+    if (!readNpyHeader(resolve(config.baseDir, config.x), x).empty() || x.shape.empty())
+      return -1;
+    return x.shape[0];
+  }
+  return -1;
+}
+
 void shuffleRows(Dataset &d, uint64_t seed) {
   auto mix = [](uint64_t z) {
     z += 0x9E3779B97F4A7C15ull;

@@ -203,6 +203,8 @@ struct CsvSettings {
 /// file (0 when this is the training file; then it is set).
 std::string loadCsv(const std::string &path, const CsvSettings &s, const LoadOptions &options,
                     int64_t &numFields, Dataset &ds);
+/// The MNIST-layout file `dir/base`, gzipped or not; "" when neither exists.
+std::string mnistFile(const std::string &dir, const char *base);
 std::string loadMnist(const std::string &dir, const LoadOptions &options, Dataset &train,
                       Dataset &test);
 

@@ -221,7 +221,6 @@ std::string loadCsv(const std::string &path, const CsvSettings &s, const LoadOpt
   return setLabels(path, labelValues, 1, options, ds);
 }
 
-/// The MNIST-layout file `dir/base`, gzipped or not; "" when neither exists.
 std::string mnistFile(const std::string &dir, const char *base) {
   std::string plain = dir + "/" + base;
   if (fileExists(plain))

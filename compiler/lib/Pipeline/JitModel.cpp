@@ -4,6 +4,7 @@
 #include "nnc/Frontend/Frontend.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Pipeline/Aot.h"
+#include "nnc/Runtime/Data.h"
 #include "nnc/Runtime/Memory.h"
 
 #include "mlir/IR/Verifier.h"
@@ -52,6 +53,24 @@ mlir::FailureOr<JitModel> compileJit(const runtime::TrainerFlags &flags, llvm::S
   if (mlir::failed(desc))
     return mlir::failure();
   m.desc = std::move(*desc);
+  // A batch larger than the training data is an error after loading it; a file's header
+  // says it before compiling.
+  runtime::DataConfig data = runtime::dataConfigOf(m.desc.train, m.desc.baseDir);
+  if (!flags.data.empty())
+    data.path = flags.data;
+  int64_t samples = runtime::trainingSamples(data);
+  if (flags.limit > 0 && samples > flags.limit)
+    samples = flags.limit;
+  int64_t batch = 0;
+  for (const runtime::SlotDesc &s : m.desc.trainStep.args)
+    if (s.role == runtime::SlotDesc::Input && !s.shape.empty())
+      batch = s.shape[0];
+  if (samples >= 0 && batch > samples) {
+    diag << tool << ": the training set has " << samples << " samples"
+         << (flags.limit > 0 ? " (--limit)" : "") << ", fewer than one batch of " << batch
+         << " (--batch, or the train block's batch)\n";
+    return mlir::failure();
+  }
   // Every buffer's size is known now: refuse what the machine cannot hold before the JIT
   // allocates the code's static memory.
   if (runtime::Error e = runtime::checkMemory(runtime::memoryOf(m.desc), flags.memoryLimit)) {

@@ -111,6 +111,12 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
 /// Trainers are compiled for it: the step takes bytes and scales them itself.
 std::string featureDtype(const DataConfig &config);
 
+/// The samples of the training file `config` names, from its header alone (IDX and .npy
+/// files, the MNISTs), without loading it: at most the training set's size (a test fraction
+/// or a validation split takes some). -1 when unknown (CSV) or unreadable (loading will say
+/// why). nnc-train checks the batch against it before compiling.
+int64_t trainingSamples(const DataConfig &config);
+
 /// Moves the last `fraction` of `from` (in its current order) into `part`:
 /// the validation split `split(fraction)`. Both must keep at least one
 /// sample. Returns "" or the reason.
