@@ -165,11 +165,13 @@ std::string featureDtype(const DataConfig &config) {
   return config.kind == "csv" ? "f32" : "";
 }
 
-/// The first dimension of an IDX file's header; -1 when it cannot be read.
+/// The first dimension of an IDX file's header; -1 when it cannot be read or is not an IDX
+/// header (loading says why).
 static int64_t idxCount(const std::string &path) {
   GzReader in;
   uint8_t header[8];
-  if (path.empty() || !in.open(path).empty() || in.read(header, 8) != 8)
+  if (path.empty() || !in.open(path).empty() || in.read(header, 8) != 8 || header[0] != 0 ||
+      header[1] != 0 || !idxTypeSize(header[2]) || header[3] == 0)
     return -1;
   return int64_t(header[4]) << 24 | int64_t(header[5]) << 16 | int64_t(header[6]) << 8 |
          int64_t(header[7]);

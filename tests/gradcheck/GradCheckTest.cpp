@@ -276,6 +276,13 @@ TEST(GradCheck, Matmul) {
               "tensor<3x5xf64>", {"nn.matmul"});
 }
 
+TEST(GradCheck, Gather) {
+  // Rows of a table by ids in [0, 3), some repeated: the table's gradient adds them up.
+  checkCase(P("t", "tensor<4x3xf64>") + ", %ids: tensor<2x5xi32>",
+            "  %y = nn.gather %t[%ids] : tensor<4x3xf64>, tensor<2x5xi32> -> tensor<2x5x3xf64>",
+            "tensor<2x5x3xf64>", {"nn.gather"});
+}
+
 TEST(GradCheck, ShapesAndReductions) {
   checkCase(P("a", "tensor<1x3xf64>"),
             "  %y = nn.broadcast %a dims = [1, 2] : tensor<1x3xf64> -> tensor<2x4x3xf64>",
@@ -425,6 +432,13 @@ TEST(GradCheck, StackedSequenceLayers) {
   checkModel(std::string(NNC_SOURCE_DIR) + "/tests/Execution/Inputs/stacked.nn", opts);
 }
 
+TEST(GradCheck, EmbeddingIntoASequenceLayer) {
+  // nn.gather's gradient, nn.scatter_add, with ids repeated in a batch (they are in [0, 3)).
+  Options opts;
+  opts.maxPerParam = 6;
+  checkModel(std::string(NNC_SOURCE_DIR) + "/tests/Execution/Inputs/tokens.nn", opts);
+}
+
 TEST(GradCheck, LstmOverAThousandSteps) {
   // Backpropagation through time over a real loop of 1000 iterations, at a small size.
   llvm::SmallString<128> path;
@@ -454,7 +468,8 @@ TEST(GradCheck, EveryOpHasACheck) {
   // Gradient ops are checked through the forward op whose rule builds them.
   std::set<std::string> throughForward = {"nn.cross_entropy_grad", "nn.conv2d_grad_input",
                                           "nn.conv2d_grad_filter", "nn.max_pool2d_grad",
-                                          "nn.avg_pool2d_grad", "nn.batch_norm_grad"};
+                                          "nn.avg_pool2d_grad", "nn.batch_norm_grad",
+                                          "nn.scatter_add"};
   std::vector<std::string> missing;
   for (RegisteredOperationName op : ctx->getRegisteredOperations()) {
     if (op.getDialectNamespace() != "nn")

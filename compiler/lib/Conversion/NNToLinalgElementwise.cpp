@@ -82,6 +82,16 @@ static Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
   Type from = x.getType();
   if (from == to)
     return x;
+  // arith takes signless integers: an unsigned one (bytes) is its bits, read as unsigned.
+  if (from.isUnsignedInteger()) {
+    Type bits = b.getIntegerType(from.getIntOrFloatBitWidth());
+    Value i = UnrealizedConversionCastOp::create(b, loc, bits, x).getResult(0);
+    Value r = isa<FloatType>(to) ? arith::UIToFPOp::create(b, loc, to, i).getResult()
+              : to.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth()
+                  ? arith::ExtUIOp::create(b, loc, to, i).getResult()
+                  : i;
+    return r;
+  }
   bool fromF = isa<FloatType>(from), toF = isa<FloatType>(to);
   if (fromF && toF)
     return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()

@@ -3,7 +3,7 @@
 // The ops that move elements without arithmetic (but for nn.put's
 // accumulation): nn.broadcast, nn.reshape, nn.transpose, nn.slice and
 // nn.insert_slice, nn.take and nn.put along an axis at a dynamic index,
-// nn.concat, and the tensor ops that move values between scalars and
+// nn.gather and nn.scatter_add (rows of a table by integer ids), nn.concat, and the tensor ops that move values between scalars and
 // tensors. The windows and indices of the nn ops are checked against their
 // tensors first.
 //
@@ -159,6 +159,38 @@ LogicalResult takeOp(Operation *op, Inputs in, Outputs out) {
   return success();
 }
 
+/// nn.gather: out[n, d] = table[ids[n], d] (row 0 for an id outside the table).
+LogicalResult gatherOp(Operation *op, Inputs in, Outputs out) {
+  if (failed(arity(op, in, out, 2, 1)) || failed(sameKind(op, *in[0], out[0])))
+    return failure();
+  const Tensor &table = *in[0], &ids = *in[1];
+  int64_t rows = table.shape[0], width = table.shape[1];
+  if (out[0].numel() != ids.numel() * width)
+    return op->emitError("result shape does not match the ids' shape and the row width");
+  for (int64_t n = 0; n < ids.numel(); ++n) {
+    int64_t row = ids.i[n] >= 0 && ids.i[n] < rows ? ids.i[n] : 0;
+    for (int64_t d = 0; d < width; ++d)
+      copyElement(table, row * width + d, out[0], n * width + d);
+  }
+  return success();
+}
+
+/// nn.scatter_add: the updates' rows added at their ids into zeros, in order.
+LogicalResult scatterAddOp(Operation *op, Inputs in, Outputs out) {
+  if (failed(arity(op, in, out, 2, 1)) || failed(sameKind(op, *in[0], out[0])))
+    return failure();
+  const Tensor &updates = *in[0], &ids = *in[1];
+  Tensor &r = out[0];
+  int64_t rows = r.shape[0], width = r.shape[1];
+  if (updates.numel() != ids.numel() * width)
+    return op->emitError("updates shape does not match the ids' shape and the row width");
+  for (int64_t n = 0; n < ids.numel(); ++n)
+    if (ids.i[n] >= 0 && ids.i[n] < rows)
+      for (int64_t d = 0; d < width; ++d)
+        r.f[ids.i[n] * width + d] += updates.f[n * width + d];
+  return success();
+}
+
 LogicalResult putOp(Operation *op, Inputs in, Outputs out) {
   if (failed(arity(op, in, out, 3, 1)) || failed(sameKind(op, *in[0], out[0])) ||
       failed(sameKind(op, *in[1], out[0])) || failed(expectShape(op, *in[0], out[0].shape, "dest")))
@@ -258,6 +290,8 @@ void registerShapeOps(OpRegistry &registry) {
   registry.add(nn::InsertSliceOp::getOperationName(), withArg(sliceOp, /*insert=*/true));
   registry.add(nn::TakeOp::getOperationName(), takeOp);
   registry.add(nn::PutOp::getOperationName(), putOp);
+  registry.add(nn::GatherOp::getOperationName(), gatherOp);
+  registry.add(nn::ScatterAddOp::getOperationName(), scatterAddOp);
   registry.add(nn::ConcatOp::getOperationName(), concatOp);
   registry.add(tensor::FromElementsOp::getOperationName(), fromElementsOp);
   registry.add(tensor::ExtractOp::getOperationName(), extractOp);

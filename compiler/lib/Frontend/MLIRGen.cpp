@@ -215,6 +215,7 @@ static llvm::StringRef opName(OpKind k) {
   case OpKind::Slice: return nn::SliceOp::getOperationName();
   case OpKind::Take: return nn::TakeOp::getOperationName();
   case OpKind::Put: return nn::PutOp::getOperationName();
+  case OpKind::Gather: return nn::GatherOp::getOperationName();
   case OpKind::Concat: return nn::ConcatOp::getOperationName();
   case OpKind::Softmax: return nn::SoftmaxOp::getOperationName();
   case OpKind::LogSoftmax: return nn::LogSoftmaxOp::getOperationName();

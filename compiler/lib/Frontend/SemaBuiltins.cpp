@@ -53,6 +53,7 @@ llvm::ArrayRef<Builtin> Sema::builtins() {
       {"mean", &Sema::builtinReduce, kReduceArgs, OpKind::ReduceMean},
       {"amax", &Sema::builtinReduce, kReduceArgs, OpKind::ReduceMax},
       {"argmax", &Sema::builtinArgmax, {{"x", AK::Tensor}, {"axis", AK::Int, false}}},
+      {"gather", &Sema::builtinGather, {{"table", AK::Tensor}, {"ids", AK::Tensor}}},
       {"reshape", &Sema::builtinReshape, {{"x", AK::Tensor}, {"shape", AK::Ints}}},
       {"transpose", &Sema::builtinTranspose, {{"x", AK::Tensor}, {"perm", AK::Ints, false}}},
       {"concat", &Sema::builtinConcat, {{"xs", AK::Any}, {"axis", AK::Int, false}}},

@@ -84,6 +84,24 @@ SVal Sema::builtinArgmax(const BuiltinCall &c) {
   return tensor(op.results[0]);
 }
 
+/// gather(table, ids): the rows of a 2-D float table at integer ids, [ids..., D].
+SVal Sema::builtinGather(const BuiltinCall &c) {
+  const TensorType &table = c.a[0].type, &ids = c.a[1].type;
+  if (table.shape.size() != 2 || !isFloat(table.elem)) {
+    err(c.argLoc(0), "'gather' reads rows of a 2-D float table [V, D], found " + table.str());
+    return SVal::error();
+  }
+  if (ids.elem != ElemType::I32 && ids.elem != ElemType::I64) {
+    err(c.argLoc(1), "'gather' takes ids of type i32 or i64, found " + ids.str());
+    return SVal::error();
+  }
+  TensorType t{table.elem, ids.shape};
+  t.shape.push_back(table.shape[1]);
+  if (!checkSize(t.shape, c.loc))
+    return SVal::error();
+  return emit1(OpKind::Gather, c.loc, {c.a[0].id, c.a[1].id}, t);
+}
+
 /// reshape(x, shape), where one dimension may be -1: what the others leave.
 SVal Sema::builtinReshape(const BuiltinCall &c) {
   std::vector<int64_t> shape = ints(c.a[1]);

@@ -199,6 +199,7 @@ private:
   SVal reduce(OpKind kind, const SVal &x, std::vector<int64_t> axes, bool keep, SMLoc loc);
   // One handler per builtin or family of builtins; the table in SemaBuiltins.cpp names them.
   SVal builtinUnary(const BuiltinCall &c);
+  SVal builtinGather(const BuiltinCall &c);
   SVal builtinMinMax(const BuiltinCall &c);
   SVal builtinMaximum(const BuiltinCall &c);
   SVal builtinWhere(const BuiltinCall &c);

@@ -54,12 +54,14 @@ FailureOr<runtime::ModelDescription> nnc::lowerTrainer(ModuleOp module, StringRe
   // Images stored as bytes go to the step as they are, scaled inside it; the decision is
   // the train block's data (JIT and AOT compile the same step), a mismatch at run time an
   // error of the trainer.
-  if (runtime::featureDtype(runtime::dataConfigOf(desc.train, desc.baseDir)) == "u8") {
-    PassManager pm(module->getContext());
+  // Token ids likewise go as the data hold them, bytes or floats, and are cast inside.
+  bool bytes = runtime::featureDtype(runtime::dataConfigOf(desc.train, desc.baseDir)) == "u8";
+  PassManager pm(module->getContext());
+  if (bytes)
     pm.addPass(createNNByteInputs());
-    if (failed(pm.run(module)))
-      return failure();
-  }
+  pm.addPass(createNNTokenInputs(NNTokenInputsOptions{bytes}));
+  if (failed(pm.run(module)))
+    return failure();
   if (failed(buildTrainingStep(module)))
     return failure();
   FailureOr<CompiledModel> compiled = lowerToLLVM(module, opts);

@@ -15,6 +15,28 @@
 
 namespace nnc {
 
+/// A batch larger than the training data is an error after loading it; the training file's
+/// header (IDX, .npy, the MNISTs) says it before compiling.
+static bool batchFitsData(const runtime::ModelDescription &desc, const runtime::TrainerFlags &flags,
+                          llvm::StringRef tool, llvm::raw_ostream &diag) {
+  runtime::DataConfig data = runtime::dataConfigOf(desc.train, desc.baseDir);
+  if (!flags.data.empty())
+    data.path = flags.data;
+  int64_t samples = runtime::trainingSamples(data);
+  if (flags.limit > 0 && samples > flags.limit)
+    samples = flags.limit;
+  int64_t batch = 0;
+  for (const runtime::SlotDesc &s : desc.trainStep.args)
+    if (s.role == runtime::SlotDesc::Input && !s.shape.empty())
+      batch = s.shape[0];
+  if (samples < 0 || batch <= samples)
+    return true;
+  diag << tool << ": the training set has " << samples << " samples"
+       << (flags.limit > 0 ? " (--limit)" : "") << ", fewer than one batch of " << batch
+       << " (--batch, or the train block's batch)\n";
+  return false;
+}
+
 mlir::FailureOr<JitModel> compileJit(const runtime::TrainerFlags &flags, llvm::StringRef tool,
                                      llvm::raw_ostream &diag) {
   auto t0 = std::chrono::steady_clock::now();
@@ -53,30 +75,14 @@ mlir::FailureOr<JitModel> compileJit(const runtime::TrainerFlags &flags, llvm::S
   if (mlir::failed(desc))
     return mlir::failure();
   m.desc = std::move(*desc);
-  // A batch larger than the training data is an error after loading it; a file's header
-  // says it before compiling.
-  runtime::DataConfig data = runtime::dataConfigOf(m.desc.train, m.desc.baseDir);
-  if (!flags.data.empty())
-    data.path = flags.data;
-  int64_t samples = runtime::trainingSamples(data);
-  if (flags.limit > 0 && samples > flags.limit)
-    samples = flags.limit;
-  int64_t batch = 0;
-  for (const runtime::SlotDesc &s : m.desc.trainStep.args)
-    if (s.role == runtime::SlotDesc::Input && !s.shape.empty())
-      batch = s.shape[0];
-  if (samples >= 0 && batch > samples) {
-    diag << tool << ": the training set has " << samples << " samples"
-         << (flags.limit > 0 ? " (--limit)" : "") << ", fewer than one batch of " << batch
-         << " (--batch, or the train block's batch)\n";
-    return mlir::failure();
-  }
   // Every buffer's size is known now: refuse what the machine cannot hold before the JIT
   // allocates the code's static memory.
   if (runtime::Error e = runtime::checkMemory(runtime::memoryOf(m.desc), flags.memoryLimit)) {
     diag << tool << ": " << e.message();
     return mlir::failure();
   }
+  if (!batchFitsData(m.desc, flags, tool, diag))
+    return mlir::failure();
   auto engine = jitCompile(*m.module, co);
   if (mlir::failed(engine))
     return mlir::failure();

@@ -17,6 +17,7 @@
 
 namespace nnc {
 #define GEN_PASS_DEF_NNBYTEINPUTS
+#define GEN_PASS_DEF_NNTOKENINPUTS
 #include "nnc/Transforms/Passes.h.inc"
 } // namespace nnc
 
@@ -41,6 +42,32 @@ struct ByteInputsPass : public nnc::impl::NNByteInputsBase<ByteInputsPass> {
         auto scaled =
             nn::DequantizeOp::create(b, fn.getLoc(), type, arg, b.getF64FloatAttr(1.0 / 255.0));
         arg.replaceAllUsesExcept(scaled, scaled);
+      }
+      fn.setFunctionType(
+          b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));
+    }
+  }
+};
+
+/// Integer inputs (token ids) as the data hold them, cast inside the step.
+struct TokenInputsPass : public nnc::impl::NNTokenInputsBase<TokenInputsPass> {
+  using NNTokenInputsBase::NNTokenInputsBase;
+
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      if (!fn->hasAttr(nn::NNDialect::kModeAttr) || fn.isExternal())
+        continue;
+      Block &entry = fn.getBody().front();
+      OpBuilder b = OpBuilder::atBlockBegin(&entry);
+      for (BlockArgument arg : entry.getArguments()) {
+        auto type = dyn_cast<RankedTensorType>(arg.getType());
+        if (!fn.getArgAttr(arg.getArgNumber(), nn::NNDialect::kInputAttr) || !type ||
+            !type.getElementType().isSignlessInteger() || type.getElementType().isInteger(1))
+          continue;
+        Type stored = bytes ? Type(b.getIntegerType(8, /*isSigned=*/false)) : b.getF32Type();
+        arg.setType(type.clone(stored));
+        auto ids = nn::CastOp::create(b, fn.getLoc(), type, arg);
+        arg.replaceAllUsesExcept(ids, ids);
       }
       fn.setFunctionType(
           b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));

@@ -307,6 +307,11 @@ LogicalResult vjp(PutOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) 
   d[1] = TakeOp::create(g.b, g.loc, g.type(op.getSrc()), r[0], op.getIndex(), op.getAxisAttr());
   return success();
 }
+LogicalResult vjp(GatherOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
+  // The rows' adjoints added back at their ids; the ids (integers) have no adjoint.
+  d[0] = ScatterAddOp::create(g.b, g.loc, g.type(op.getTable()), r[0], op.getIds());
+  return success();
+}
 LogicalResult vjp(ConcatOp op, G &g, ArrayRef<Value> r, SmallVectorImpl<Value> &d) {
   int64_t axis = op.getAxisAttr().getInt();
   RankedTensorType out = g.type(op.getResult());
@@ -446,6 +451,6 @@ void nnc::nn::attachGradientRules(MLIRContext *ctx) {
   attach<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, ExpOp, LogOp, TanhOp,
          SigmoidOp, ReluOp, SqrtOp, RsqrtOp, AbsOp, SquareOp, SelectOp, CastOp, MatmulOp,
          BroadcastOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReshapeOp, TransposeOp, SliceOp,
-         InsertSliceOp, TakeOp, PutOp, ConcatOp, SoftmaxOp, LogSoftmaxOp, CrossEntropyOp, MseOp,
+         InsertSliceOp, TakeOp, PutOp, GatherOp, ConcatOp, SoftmaxOp, LogSoftmaxOp, CrossEntropyOp, MseOp,
          Conv2dOp, MaxPool2dOp, AvgPool2dOp, BatchNormTrainOp, BatchNormInferOp>(ctx);
 }

@@ -380,6 +380,37 @@ LogicalResult PutOp::verify() {
   return success();
 }
 
+/// `ids`' shape with `d` appended: the shape of a gather's result (and a scatter's updates).
+static SmallVector<int64_t> rowsShape(Value ids, int64_t d) {
+  SmallVector<int64_t> shape(tensorOf(ids).getShape());
+  shape.push_back(d);
+  return shape;
+}
+
+LogicalResult GatherOp::verify() {
+  RankedTensorType table = tensorOf(getTable());
+  if (table.getRank() != 2)
+    return emitOpError() << "expected a 2-D table [V, D], found " << str(table.getShape());
+  if (failed(verifySameElementType(*this, {{"table", getTable()}, {"result", getResult()}})))
+    return failure();
+  return verifyResultShape(*this, rowsShape(getIds(), table.getDimSize(1)), getType());
+}
+
+LogicalResult ScatterAddOp::verify() {
+  RankedTensorType result = getType();
+  if (result.getRank() != 2)
+    return emitOpError() << "expected a 2-D result [V, D], found " << str(result.getShape());
+  if (failed(verifySameElementType(*this,
+                                   {{"updates", getUpdates()}, {"result", getResult()}})))
+    return failure();
+  SmallVector<int64_t> expected = rowsShape(getIds(), result.getDimSize(1));
+  ArrayRef<int64_t> updates = tensorOf(getUpdates()).getShape();
+  if (updates != ArrayRef<int64_t>(expected))
+    return emitOpError() << "expected updates of shape " << str(expected)
+                         << " (the ids' shape and the row width), found " << str(updates);
+  return success();
+}
+
 LogicalResult ConcatOp::verify() {
   int64_t axis = getAxisAttr().getInt();
   if (getInputs().empty())

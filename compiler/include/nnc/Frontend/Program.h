@@ -59,6 +59,7 @@ enum class OpKind {
   Slice,     // a0: offsets, a1: sizes, a2: strides
   Take,      // i: axis; operands: x, index
   Put,       // i: axis; operands: dest, src, index
+  Gather,    // operands: table, ids
   Concat,    // i: axis
   Softmax, LogSoftmax, // i: axis
   CrossEntropy, Mse,

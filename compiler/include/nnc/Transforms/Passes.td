@@ -51,6 +51,20 @@ def NNByteInputs : Pass<"nn-byte-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["::nnc::nn::NNDialect"];
 }
 
+def NNTokenInputs : Pass<"nn-token-inputs", "mlir::ModuleOp"> {
+  let summary = "Makes the model functions take integer inputs as the data hold them";
+  let description = [{
+    Every integer argument marked `nn.input` of a model function (token ids)
+    becomes `ui8` (with `bytes`) or `f32` of the same shape, and the function
+    starts with `nn.cast` back to the integer type: the trainer hands each
+    batch to the step as the data set stores it (bytes, or floats: the loaders
+    read every other type as f32, exact for ids below 2^24). Run before
+    nn-autodiff whenever a model input is an integer tensor.
+  }];
+  let options = [Option<"bytes", "bytes", "bool", "false", "the data hold bytes">];
+  let dependentDialects = ["::nnc::nn::NNDialect"];
+}
+
 def NNOptimizer : Pass<"nn-optimizer", "mlir::ModuleOp"> {
   let summary = "Builds the training step: gradients and the optimizer's update";
   let description = [{

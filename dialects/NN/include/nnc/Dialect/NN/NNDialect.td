@@ -72,6 +72,8 @@ def NN_IntTensor : StaticShapeTensorOf<[AnySignlessInteger]>;
 def NN_I32Tensor : StaticShapeTensorOf<[I32]>;
 // Element types that nn.cmp, nn.select and nn.cast handle.
 def NN_NumericTensor : StaticShapeTensorOf<[AnySignlessInteger, AnyFloat]>;
+// Bytes as a data set stores them (`ui8`), besides the numeric types.
+def NN_NumericOrBytesTensor : StaticShapeTensorOf<[AnySignlessInteger, UI8, AnyFloat]>;
 
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, traits>;

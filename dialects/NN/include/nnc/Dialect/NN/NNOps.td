@@ -162,8 +162,9 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
   let summary = "elementwise element-type conversion";
   let description = [{
     Converts each element to the result's element type; the shape is kept.
-    `i1` converts to 0 or 1, integers are signed, float to integer truncates
-    toward zero, and float to float rounds to nearest.
+    `i1` converts to 0 or 1, integers are signed (`ui8`, bytes as a data set
+    stores them, unsigned), float to integer truncates toward zero, and float
+    to float rounds to nearest.
 
     Example:
 
@@ -171,7 +172,7 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
     %f = nn.cast %m : tensor<4xi1> -> tensor<4xf32>
     ```
   }];
-  let arguments = (ins NN_NumericTensor:$input);
+  let arguments = (ins NN_NumericOrBytesTensor:$input);
   let results = (outs NN_NumericTensor:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
@@ -410,6 +411,52 @@ def NN_PutOp : NN_Op<"put", [Pure, AllTypesMatch<["dest", "result"]>]> {
   let assemblyFormat = [{
     $dest `[` $index `]` `,` $src `axis` `=` $axis
     (`accumulate` $accumulate^)? attr-dict `:` type($dest) `,` type($src)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_GatherOp : NN_Op<"gather", [Pure]> {
+  let summary = "rows of a table picked by integer ids (an embedding lookup)";
+  let description = [{
+    `result[i..., d] = table[ids[i...], d]` for a 2-D float `table` `[V, D]`
+    and integer `ids` of any shape; the result is `ids`' shape with `D`
+    appended. An id outside `[0, V)` reads row 0 (the data loaders reject
+    such ids with the file's name first). The gradient with respect to the
+    table is `nn.scatter_add`; the ids have none.
+
+    Example:
+
+    ```mlir
+    %e = nn.gather %table[%ids] : tensor<65x64xf32>, tensor<32x64xi32> -> tensor<32x64x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$table, NN_IntTensor:$ids);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_ScatterAddOp : NN_Op<"scatter_add", [Pure, NN_NoGradient]> {
+  let summary = "rows added into a zero table at integer ids (the gradient of nn.gather)";
+  let description = [{
+    `result[v, d] = sum of updates[i..., d] over the positions i... with
+    ids[i...] = v`, a `[V, D]` tensor (V from the result type) that starts
+    at zero. The sum runs over the positions in row-major order, one after
+    the other, so the bits do not depend on the thread count. Ids outside
+    `[0, V)` are skipped. Built by the gradient of `nn.gather` only.
+
+    Example:
+
+    ```mlir
+    %g = nn.scatter_add %dy[%ids] : tensor<32x64x64xf32>, tensor<32x64xi32> -> tensor<65x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$updates, NN_IntTensor:$ids);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $ids `]` attr-dict `:` type($updates) `,` type($ids) `->` type($result)
   }];
   let hasVerifier = 1;
 }
