@@ -1,6 +1,7 @@
 //===- NNOps.cpp - The ops of the nn dialect ------------------------------===//
 //
-// Verifiers, folders and custom assembly pieces of the nn ops. The ODS type
+// Verifiers (but the shape ops': NNShapeOps.cpp), folders and custom assembly pieces of the
+// nn ops. The ODS type
 // constraints already guarantee statically shaped ranked tensors, so the
 // verifiers here check what ties the shapes together: each recomputes the
 // result shape from the operands and attributes and compares, so that every
@@ -9,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Dialect/NN/NNOps.h"
+#include "NNOpsVerify.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -23,128 +25,7 @@
 
 using namespace mlir;
 using namespace nnc::nn;
-
-//===----------------------------------------------------------------------===//
-// Helpers
-//===----------------------------------------------------------------------===//
-
-/// Formats a shape or an attribute array as `[4, 16]` for diagnostics.
-static std::string str(ArrayRef<int64_t> values) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        values, [](int64_t v) { return std::to_string(v); }),
-                    ", ") +
-         "]";
-}
-
-static RankedTensorType tensorOf(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
-
-/// The shared shape check: `result` must have `expected` as its shape.
-static LogicalResult
-verifyResultShape(Operation *op, ArrayRef<int64_t> expected, Type result) {
-  ArrayRef<int64_t> found = cast<RankedTensorType>(result).getShape();
-  if (found == expected)
-    return success();
-  return op->emitOpError() << "expected result shape " << str(expected)
-                           << " from the operand shapes, found " << str(found);
-}
-
-/// Element types of the listed values must all equal the first one's.
-static LogicalResult
-verifySameElementType(Operation *op,
-                      ArrayRef<std::pair<StringRef, Value>> values) {
-  Type first = getElementTypeOrSelf(values.front().second.getType());
-  for (auto [name, value] : values.drop_front()) {
-    Type type = getElementTypeOrSelf(value.getType());
-    if (type != first)
-      return op->emitOpError()
-             << "expected " << name << " element type " << first << " (as "
-             << values.front().first << "), found " << type;
-  }
-  return success();
-}
-
-static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank,
-                                StringRef name = "axis") {
-  if (axis >= 0 && axis < rank)
-    return success();
-  return op->emitOpError() << "expected " << name << " in [0, " << rank
-                           << "), found " << axis;
-}
-
-static LogicalResult verifyRank(Operation *op, StringRef name, Type type,
-                                int64_t rank) {
-  int64_t found = cast<RankedTensorType>(type).getRank();
-  if (found == rank)
-    return success();
-  return op->emitOpError() << "expected " << name << " of rank " << rank
-                           << ", found rank " << found;
-}
-
-static LogicalResult verifyArraySize(Operation *op, StringRef name,
-                                     ArrayRef<int64_t> values, size_t size,
-                                     StringRef why) {
-  if (values.size() == size)
-    return success();
-  return op->emitOpError() << "expected " << name << " of " << size
-                           << " values (" << why << "), found " << str(values);
-}
-
-/// Every value of `values` must be at least `min`.
-static LogicalResult verifyMin(Operation *op, StringRef name,
-                               ArrayRef<int64_t> values, int64_t min) {
-  if (llvm::all_of(values, [&](int64_t v) { return v >= min; }))
-    return success();
-  return op->emitOpError() << "expected " << name
-                           << (min == 0 ? " to be non-negative"
-                                        : " to be positive")
-                           << ", found " << str(values);
-}
-
-/// An attribute array of a slicing op, and the least value each of its values may take.
-struct SliceArray {
-  StringRef name;
-  ArrayRef<int64_t> values;
-  int64_t min;
-};
-
-/// Each of `arrays` must have `size` values (`why`), then each value must be at least its min.
-static LogicalResult verifySliceArrays(Operation *op, ArrayRef<SliceArray> arrays, size_t size,
-                                       StringRef why) {
-  for (const SliceArray &array : arrays)
-    if (failed(verifyArraySize(op, array.name, array.values, size, why)))
-      return failure();
-  for (const SliceArray &array : arrays)
-    if (failed(verifyMin(op, array.name, array.values, array.min)))
-      return failure();
-  return success();
-}
-
-/// The strided window of `sizes` from `offsets` (`what`: "slice" or "window") must stay within
-/// each dimension of `shape`.
-static LogicalResult verifyWithin(Operation *op, StringRef what, ArrayRef<int64_t> shape,
-                                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
-                                  ArrayRef<int64_t> strides) {
-  for (size_t i = 0; i < shape.size(); ++i) {
-    // An empty slice selects nothing, but its offset must still be a
-    // position in the dimension.
-    int64_t end = sizes[i] == 0 ? offsets[i] : offsets[i] + (sizes[i] - 1) * strides[i] + 1;
-    if (end > shape[i])
-      return op->emitOpError() << "expected the " << what << " of dimension " << i
-                               << " to stay within its size " << shape[i] << ", found it ending at "
-                               << end;
-  }
-  return success();
-}
-
-/// `shape` without dimension `axis`.
-static SmallVector<int64_t> dropAxis(ArrayRef<int64_t> shape, int64_t axis) {
-  SmallVector<int64_t> result(shape);
-  result.erase(result.begin() + axis);
-  return result;
-}
+using namespace nnc::nn::verify;
 
 //===----------------------------------------------------------------------===//
 // ConstantOp
@@ -298,150 +179,6 @@ LogicalResult ArgmaxOp::verify() {
   if (failed(verifyAxis(*this, axis, in.size())))
     return failure();
   return verifyResultShape(*this, dropAxis(in, axis), getType());
-}
-
-//===----------------------------------------------------------------------===//
-// Shape ops
-//===----------------------------------------------------------------------===//
-
-LogicalResult ReshapeOp::verify() {
-  if (failed(verifySameElementType(
-          *this, {{"operand", getInput()}, {"result", getResult()}})))
-    return failure();
-  int64_t in = tensorOf(getInput()).getNumElements();
-  int64_t out = getType().getNumElements();
-  if (in != out)
-    return emitOpError() << "expected a result of " << in
-                         << " elements (as the operand), found " << out;
-  return success();
-}
-
-LogicalResult TransposeOp::verify() {
-  if (failed(verifySameElementType(
-          *this, {{"operand", getInput()}, {"result", getResult()}})))
-    return failure();
-  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
-  ArrayRef<int64_t> perm = getPerm();
-  if (failed(verifyArraySize(*this, "perm", perm, in.size(),
-                             "one per operand dimension")))
-    return failure();
-  SmallVector<int64_t> sorted(perm);
-  llvm::sort(sorted);
-  for (auto [i, p] : llvm::enumerate(sorted))
-    if (p != static_cast<int64_t>(i))
-      return emitOpError() << "expected perm to be a permutation of [0, "
-                           << in.size() << "), found " << str(perm);
-  SmallVector<int64_t> expected;
-  for (int64_t p : perm)
-    expected.push_back(in[p]);
-  return verifyResultShape(*this, expected, getType());
-}
-
-LogicalResult SliceOp::verify() {
-  if (failed(verifySameElementType(
-          *this, {{"operand", getInput()}, {"result", getResult()}})))
-    return failure();
-  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
-  ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
-                    strides = getStrides();
-  if (failed(verifySliceArrays(
-          *this, {{"offsets", offsets, 0}, {"sizes", sizes, 0}, {"strides", strides, 1}}, in.size(),
-          "one per operand dimension")) ||
-      failed(verifyWithin(*this, "slice", in, offsets, sizes, strides)))
-    return failure();
-  return verifyResultShape(*this, sizes, getType());
-}
-
-LogicalResult TakeOp::verify() {
-  int64_t axis = getAxisAttr().getInt();
-  if (failed(verifySameElementType(
-          *this, {{"operand", getInput()}, {"result", getResult()}})))
-    return failure();
-  ArrayRef<int64_t> in = tensorOf(getInput()).getShape();
-  if (failed(verifyAxis(*this, axis, in.size())))
-    return failure();
-  return verifyResultShape(*this, dropAxis(in, axis), getType());
-}
-
-LogicalResult PutOp::verify() {
-  int64_t axis = getAxisAttr().getInt();
-  if (failed(verifySameElementType(*this,
-                                   {{"dest", getDest()}, {"src", getSrc()}})))
-    return failure();
-  ArrayRef<int64_t> dest = tensorOf(getDest()).getShape();
-  if (failed(verifyAxis(*this, axis, dest.size())))
-    return failure();
-  SmallVector<int64_t> expected = dropAxis(dest, axis);
-  ArrayRef<int64_t> src = tensorOf(getSrc()).getShape();
-  if (src != ArrayRef<int64_t>(expected))
-    return emitOpError() << "expected src shape " << str(expected)
-                         << " (dest without axis " << axis << "), found "
-                         << str(src);
-  return success();
-}
-
-/// `ids`' shape with `d` appended: the shape of a gather's result (and a scatter's updates).
-static SmallVector<int64_t> rowsShape(Value ids, int64_t d) {
-  SmallVector<int64_t> shape(tensorOf(ids).getShape());
-  shape.push_back(d);
-  return shape;
-}
-
-LogicalResult GatherOp::verify() {
-  RankedTensorType table = tensorOf(getTable());
-  if (table.getRank() != 2)
-    return emitOpError() << "expected a 2-D table [V, D], found " << str(table.getShape());
-  if (failed(verifySameElementType(*this, {{"table", getTable()}, {"result", getResult()}})))
-    return failure();
-  return verifyResultShape(*this, rowsShape(getIds(), table.getDimSize(1)), getType());
-}
-
-LogicalResult ScatterAddOp::verify() {
-  RankedTensorType result = getType();
-  if (result.getRank() != 2)
-    return emitOpError() << "expected a 2-D result [V, D], found " << str(result.getShape());
-  if (failed(verifySameElementType(*this,
-                                   {{"updates", getUpdates()}, {"result", getResult()}})))
-    return failure();
-  SmallVector<int64_t> expected = rowsShape(getIds(), result.getDimSize(1));
-  ArrayRef<int64_t> updates = tensorOf(getUpdates()).getShape();
-  if (updates != ArrayRef<int64_t>(expected))
-    return emitOpError() << "expected updates of shape " << str(expected)
-                         << " (the ids' shape and the row width), found " << str(updates);
-  return success();
-}
-
-LogicalResult ConcatOp::verify() {
-  int64_t axis = getAxisAttr().getInt();
-  if (getInputs().empty())
-    return emitOpError() << "expected at least one input";
-  RankedTensorType first = tensorOf(getInputs().front());
-  int64_t rank = first.getRank();
-  if (failed(verifyAxis(*this, axis, rank)))
-    return failure();
-  SmallVector<int64_t> expected(first.getShape());
-  expected[axis] = 0;
-  for (auto [i, input] : llvm::enumerate(getInputs())) {
-    RankedTensorType type = tensorOf(input);
-    if (type.getElementType() != first.getElementType())
-      return emitOpError() << "expected input " << i << " element type "
-                           << first.getElementType() << " (as input 0), found "
-                           << type.getElementType();
-    if (type.getRank() != rank)
-      return emitOpError() << "expected input " << i << " of rank " << rank
-                           << " (as input 0), found rank " << type.getRank();
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && type.getDimSize(d) != first.getDimSize(d))
-        return emitOpError()
-               << "expected input " << i << " shape " << str(type.getShape())
-               << " to match input 0's shape " << str(first.getShape())
-               << " in all dimensions but axis " << axis;
-    expected[axis] += type.getDimSize(axis);
-  }
-  if (failed(verifySameElementType(
-          *this, {{"input 0", getInputs().front()}, {"result", getResult()}})))
-    return failure();
-  return verifyResultShape(*this, expected, getType());
 }
 
 //===----------------------------------------------------------------------===//
