@@ -27,14 +27,18 @@ std::unique_ptr<Model> Model::compile(const runtime::TrainerFlags &flags, std::s
   for (const SlotDesc &s : d.trainStep.args)
     if (s.role == SlotDesc::Input && !m->input)
       m->input = &s;
+  const SlotDesc *labels = nullptr;
   for (const SlotDesc &s : d.trainStep.args)
     if (s.role == SlotDesc::Labels)
-      m->isClassifier = s.dtype == "i32";
+      labels = &s;
+  m->isClassifier = labels->dtype == "i32";
   m->batch = m->input->shape[0];
   for (size_t i = 1; i < m->input->shape.size(); ++i)
     m->sampleElems *= m->input->shape[i];
   m->bytesIn = m->input->dtype == "u8";
   m->outputCols = d.eval.results[0].numElements() / m->batch;
+  m->labelsPerSample = labels->numElements() / m->batch;
+  m->classes = d.eval.results[0].shape.back();
   m->seed = flags.seed >= 0 ? uint64_t(flags.seed) : uint64_t(d.train.number("seed", 0));
   if (Error e = runtime::Arenas::create(d.trainStep, m->seed, d.train.number("ema", 0),
                                         m->arenas)) {
@@ -160,15 +164,18 @@ Error Model::dataset(const void *x, bool u8, const std::vector<int64_t> &shape, 
     out.f32.assign(static_cast<const float *>(x), static_cast<const float *>(x) + n * elems);
   out.intLabels = isClassifier;
   if (isClassifier) {
-    if (ySize != n)
-      return Error("expected " + std::to_string(n) + " labels, one per sample, found " +
+    if (ySize != n * labelsPerSample)
+      return Error("expected " + std::to_string(n * labelsPerSample) + " labels (" +
+                   std::to_string(labelsPerSample) + " per sample), found " +
                    std::to_string(ySize));
-    out.labels.assign(static_cast<const int32_t *>(y), static_cast<const int32_t *>(y) + n);
-    out.numClasses = outputCols;
+    out.labels.assign(static_cast<const int32_t *>(y),
+                      static_cast<const int32_t *>(y) + ySize);
+    out.targetWidth = labelsPerSample;
+    out.numClasses = classes;
     for (int32_t l : out.labels)
-      if (l < 0 || l >= outputCols)
+      if (l < 0 || l >= classes)
         return Error("label " + std::to_string(l) + " is not a class of the model (0 to " +
-                     std::to_string(outputCols - 1) + ")");
+                     std::to_string(classes - 1) + ")");
     return Error();
   }
   if (ySize != n * outputCols)

@@ -64,7 +64,7 @@ private:
   runtime::RunPosition pos;
   std::unique_ptr<runtime::Evaluation> evaluation;
   const runtime::SlotDesc *input = nullptr;
-  int64_t batch = 0, sampleElems = 1, outputCols = 0;
+  int64_t batch = 0, sampleElems = 1, outputCols = 0, labelsPerSample = 1, classes = 0;
   bool bytesIn = false, isClassifier = false;
   uint64_t seed = 0;
   runtime::Dataset blockTest; // The train block's test set, once loaded.

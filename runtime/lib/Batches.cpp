@@ -87,13 +87,15 @@ bool Batcher::next(void *xOut, void *yOut) {
 
   if (!yOut)
     return true;
+  size_t width = size_t(data.targetWidth);
   if (data.intLabels) {
     int32_t *y = static_cast<int32_t *>(yOut);
     for (int64_t i = 0; i < count; ++i)
-      y[i] = data.labels[size_t(order[size_t(first + i)])];
-    std::fill(y + count, y + batch, 0);
+      std::memcpy(y + size_t(i) * width,
+                  data.labels.data() + size_t(order[size_t(first + i)]) * width,
+                  width * sizeof(int32_t));
+    std::fill(y + size_t(count) * width, y + size_t(batch) * width, 0);
   } else {
-    size_t width = size_t(data.targetWidth);
     float *y = static_cast<float *>(yOut);
     for (int64_t i = 0; i < count; ++i)
       std::memcpy(y + size_t(i) * width,

@@ -124,9 +124,10 @@ std::string loadData(const DataConfig &config, const LoadOptions &options, Datas
   if (test.size > 0 && test.sampleShape != train.sampleShape)
     return "the test samples have shape " + dimsString(test.sampleShape) +
            ", the training samples " + dimsString(train.sampleShape);
-  if (test.size > 0 && !train.intLabels && test.targetWidth != train.targetWidth)
+  if (test.size > 0 && test.targetWidth != train.targetWidth)
     return "the test set has " + std::to_string(test.targetWidth) +
-           " targets per sample, the training set " + std::to_string(train.targetWidth);
+           (train.intLabels ? " labels" : " targets") + " per sample, the training set " +
+           std::to_string(train.targetWidth);
   if (test.size == 0) {
     // An empty test set still describes the same samples.
     test.sampleShape = train.sampleShape;
@@ -200,7 +201,7 @@ void shuffleRows(Dataset &d, uint64_t seed) {
     return z ^ (z >> 31);
   };
   size_t numel = size_t(d.sampleNumel());
-  int64_t width = d.intLabels ? 1 : d.targetWidth;
+  int64_t width = d.targetWidth;
   for (int64_t i = d.size - 1; i > 0; --i) {
     int64_t j = int64_t(mix(seed ^ uint64_t(i)) % uint64_t(i + 1));
     if (i == j)
@@ -211,11 +212,12 @@ void shuffleRows(Dataset &d, uint64_t seed) {
       else
         std::swap(d.f32[size_t(i) * numel + k], d.f32[size_t(j) * numel + k]);
     }
-    if (d.intLabels)
-      std::swap(d.labels[i], d.labels[j]);
-    else
-      for (int64_t k = 0; k < width; ++k)
+    for (int64_t k = 0; k < width; ++k) {
+      if (d.intLabels)
+        std::swap(d.labels[i * width + k], d.labels[j * width + k]);
+      else
         std::swap(d.targets[i * width + k], d.targets[j * width + k]);
+    }
   }
 }
 
@@ -240,7 +242,8 @@ std::string splitOff(Dataset &from, double fraction, Dataset &part) {
   else
     part.f32.assign(from.f32.begin() + ptrdiff_t(size_t(keep) * numel), from.f32.end());
   if (from.intLabels)
-    part.labels.assign(from.labels.begin() + keep, from.labels.end());
+    part.labels.assign(from.labels.begin() + ptrdiff_t(keep * from.targetWidth),
+                       from.labels.end());
   else
     part.targets.assign(from.targets.begin() + ptrdiff_t(keep * from.targetWidth),
                         from.targets.end());

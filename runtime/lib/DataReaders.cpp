@@ -190,12 +190,10 @@ std::string setLabels(const std::string &path, const std::vector<double> &values
     }
     return "";
   }
-  if (width != 1)
-    return path + ": classification needs one integer label per sample, found " +
-           std::to_string(width) + " values per sample";
-  ds.targetWidth = 1;
-  ds.labels.resize(size_t(n));
-  for (int64_t i = 0; i < n; ++i) {
+  // One class index per sample, or per position of a sequence ([N, T] labels).
+  ds.targetWidth = width;
+  ds.labels.resize(size_t(n * width));
+  for (int64_t i = 0; i < n * width; ++i) {
     double v = values[size_t(i)];
     if (!std::isfinite(v) || v != std::floor(v))
       return path + ": label " + num(v) + " at index " + std::to_string(i) +
@@ -238,7 +236,7 @@ void keepFirst(Dataset &ds, int64_t n) {
   else
     ds.f32.resize(size_t(n) * numel);
   if (ds.intLabels)
-    ds.labels.resize(size_t(n));
+    ds.labels.resize(size_t(n * ds.targetWidth));
   else
     ds.targets.resize(size_t(n * ds.targetWidth));
 }

@@ -33,10 +33,15 @@ Error Evaluation::args(const std::vector<void *> &params, void *input, void *out
 
 namespace {
 
-/// Adds the losses (and the correct predictions) of a batch's first `n` rows.
+/// Adds the losses (and the correct predictions) of a batch's first `n` rows: for a
+/// classifier, of each of their `width` positions (`cols` logits per sample).
 void score(const float *out, int64_t cols, const Dataset &ds, const int32_t *labels, int64_t n,
            double &lossSum, int64_t &correct) {
-  int64_t width = ds.intLabels ? 1 : ds.targetWidth;
+  int64_t width = ds.targetWidth;
+  if (ds.intLabels) {
+    cols /= width;
+    n *= width;
+  }
   for (int64_t r = 0; r < n; ++r) {
     const float *row = out + r * cols;
     if (ds.intLabels) {
@@ -66,7 +71,7 @@ Error Evaluation::on(const Dataset &ds, const std::vector<void *> &params, Metri
     return Error();
   Batcher tb(ds, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
   tb.startEpoch(0);
-  int64_t width = ds.intLabels ? 1 : ds.targetWidth;
+  int64_t width = ds.targetWidth;
   std::vector<uint8_t> tx(tb.featureBytes());
   std::vector<int32_t> ty(batch * width);
   // The batch goes to the function as the batcher writes it, unless it is bytes and the
@@ -88,7 +93,7 @@ Error Evaluation::on(const Dataset &ds, const std::vector<void *> &params, Metri
       scaleBytes(tx.data(), xf.data(), batch * sampleElems);
     call(packed);
     score(out.data(), cols, ds, ty.data(), n, lossSum, correct);
-    total += n;
+    total += ds.intLabels ? n * width : n;
   }
   m.loss = lossSum / double(total);
   if (ds.intLabels)

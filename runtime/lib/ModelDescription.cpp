@@ -167,8 +167,9 @@ LoadOptions loadOptionsOf(const ModelDescription &model, int64_t limit) {
     if (s.role == SlotDesc::Labels)
       lo.wantIntLabels = s.dtype == "i32";
   const std::vector<SlotDesc> &out = model.eval.results;
-  if (lo.wantIntLabels && !out.empty() && out[0].shape.size() == 2)
-    lo.numClasses = out[0].shape[1];
+  // The classes are the output's last axis ([B, C], or [B, T, C] for a label per position).
+  if (lo.wantIntLabels && !out.empty() && out[0].shape.size() >= 2)
+    lo.numClasses = out[0].shape.back();
   lo.limit = limit;
   return lo;
 }

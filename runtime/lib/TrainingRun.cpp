@@ -164,6 +164,11 @@ Error TrainingRun::loadDataSets() {
   if (trainSet.size < batch)
     return Error("the training set has " + std::to_string(trainSet.size) +
                  " samples, fewer than one batch of " + std::to_string(batch));
+  int64_t perSample = labelSlot->numElements() / batch;
+  if (trainSet.targetWidth != perSample)
+    return Error("the data hold " + std::to_string(trainSet.targetWidth) +
+                 (classifier ? " labels" : " targets") + " per sample, the model's loss takes " +
+                 std::to_string(perSample));
   if (Error e = requireBytes(trainSet, dataConfig, false))
     return e;
   return requireBytes(testSet, dataConfig, true);

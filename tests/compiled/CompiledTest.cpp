@@ -343,6 +343,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ModelStep,
                          ::testing::Values("tiny", "mlp", "mlp_bn_drop", "cnn", "rnn", "gru",
                                            "lstm", "toy", "xor", "iris",
                                            "tests/Execution/Inputs/stacked.nn",
-                                           "tests/Execution/Inputs/tokens.nn"));
+                                           "tests/Execution/Inputs/tokens.nn",
+                                           "tests/Execution/Inputs/next_token.nn"));
 
 } // namespace

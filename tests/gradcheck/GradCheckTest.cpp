@@ -439,6 +439,13 @@ TEST(GradCheck, EmbeddingIntoASequenceLayer) {
   checkModel(std::string(NNC_SOURCE_DIR) + "/tests/Execution/Inputs/tokens.nn", opts);
 }
 
+TEST(GradCheck, ALabelPerPosition) {
+  // An embedding, an LSTM over the sequence and the cross-entropy at every position.
+  Options opts;
+  opts.maxPerParam = 4;
+  checkModel(std::string(NNC_SOURCE_DIR) + "/tests/Execution/Inputs/next_token.nn", opts);
+}
+
 TEST(GradCheck, LstmOverAThousandSteps) {
   // Backpropagation through time over a real loop of 1000 iterations, at a small size.
   llvm::SmallString<128> path;

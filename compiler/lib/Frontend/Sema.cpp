@@ -238,10 +238,17 @@ bool Sema::addLoss(const TrainDecl &train, const SVal &result, PFunction &out) {
   TensorType labelType;
   ElemType le;
   elemFromName(lossDecl.params[1].type.elem, opts.floatType, le);
-  if (isFloat(le))
+  // Targets have the output's shape; class labels, one per position of its last axis
+  // ([B] for logits [B, C], [B, T] for [B, T, C]).
+  if (isFloat(le)) {
     labelType = result.type;
-  else
-    labelType = TensorType{le, {batch}};
+  } else {
+    labelType = TensorType{le, result.type.shape};
+    if (labelType.shape.size() > 1)
+      labelType.shape.pop_back();
+    else
+      labelType.shape = {batch};
+  }
   unsigned labels = newValue(labelType);
   out.args.push_back(PArg{ArgRole::Labels, "labels", labels, lossEntry->loc, {}, false});
   Expr fake(ExprKind::Call, lossEntry->value->loc);

@@ -43,9 +43,9 @@ public:
   int64_t numBatches() const { return batches; }
   int64_t batchSize() const { return batch; }
   /// Bytes next() writes to `xOut` (features of a full batch: u8 or f32)
-  /// and to `yOut` (int32 labels or f32 targets).
+  /// and to `yOut` (int32 labels or f32 targets, `targetWidth` per sample).
   int64_t featureBytes() const { return batch * data.sampleBytes(); }
-  int64_t labelBytes() const { return batch * (data.intLabels ? 1 : data.targetWidth) * 4; }
+  int64_t labelBytes() const { return batch * data.targetWidth * 4; }
 
   /// Starts epoch `epoch` (counting from 0): computes its order, a
   /// Fisher-Yates shuffle driven by std::mt19937_64(epochSeed(seed, epoch)),

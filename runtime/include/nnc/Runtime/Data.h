@@ -86,7 +86,8 @@ struct Dataset {
   bool intLabels = true;
   std::vector<int32_t> labels;
   std::vector<float> targets;
-  /// Targets per sample (regression); 1 for classification.
+  /// Labels (classification: one per position of a sequence, 1 otherwise) or targets
+  /// (regression) per sample.
   int64_t targetWidth = 1;
 
   int64_t size = 0;
