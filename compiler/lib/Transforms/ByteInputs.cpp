@@ -26,26 +26,38 @@ using namespace nnc;
 
 namespace {
 
+/// Gives each `nn.input` argument of the model functions that `convert` takes a new type:
+/// `convert(b, arg, type)` returns the stored type (null to keep the argument) and builds, at
+/// the function's start, the op that turns the argument back into `type`.
+void retypeInputs(ModuleOp module,
+                  llvm::function_ref<Value(OpBuilder &, BlockArgument, RankedTensorType)> convert) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (!fn->hasAttr(nn::NNDialect::kModeAttr) || fn.isExternal())
+      continue;
+    Block &entry = fn.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    for (BlockArgument arg : entry.getArguments()) {
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      if (!fn.getArgAttr(arg.getArgNumber(), nn::NNDialect::kInputAttr) || !type)
+        continue;
+      if (Value converted = convert(b, arg, type))
+        arg.replaceAllUsesExcept(converted, converted.getDefiningOp());
+    }
+    fn.setFunctionType(
+        b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));
+  }
+}
+
 struct ByteInputsPass : public nnc::impl::NNByteInputsBase<ByteInputsPass> {
   void runOnOperation() override {
-    for (auto fn : getOperation().getOps<func::FuncOp>()) {
-      if (!fn->hasAttr(nn::NNDialect::kModeAttr) || fn.isExternal())
-        continue;
-      Block &entry = fn.getBody().front();
-      OpBuilder b = OpBuilder::atBlockBegin(&entry);
-      for (BlockArgument arg : entry.getArguments()) {
-        auto type = dyn_cast<RankedTensorType>(arg.getType());
-        if (!fn.getArgAttr(arg.getArgNumber(), nn::NNDialect::kInputAttr) || !type ||
-            !type.getElementType().isF32())
-          continue;
-        arg.setType(type.clone(b.getIntegerType(8, /*isSigned=*/false)));
-        auto scaled =
-            nn::DequantizeOp::create(b, fn.getLoc(), type, arg, b.getF64FloatAttr(1.0 / 255.0));
-        arg.replaceAllUsesExcept(scaled, scaled);
-      }
-      fn.setFunctionType(
-          b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));
-    }
+    auto toBytes = [](OpBuilder &b, BlockArgument arg, RankedTensorType type) -> Value {
+      if (!type.getElementType().isF32())
+        return Value();
+      arg.setType(type.clone(b.getIntegerType(8, /*isSigned=*/false)));
+      return nn::DequantizeOp::create(b, arg.getLoc(), type, arg, b.getF64FloatAttr(1.0 / 255.0))
+          .getResult();
+    };
+    retypeInputs(getOperation(), toBytes);
   }
 };
 
@@ -54,24 +66,15 @@ struct TokenInputsPass : public nnc::impl::NNTokenInputsBase<TokenInputsPass> {
   using NNTokenInputsBase::NNTokenInputsBase;
 
   void runOnOperation() override {
-    for (auto fn : getOperation().getOps<func::FuncOp>()) {
-      if (!fn->hasAttr(nn::NNDialect::kModeAttr) || fn.isExternal())
-        continue;
-      Block &entry = fn.getBody().front();
-      OpBuilder b = OpBuilder::atBlockBegin(&entry);
-      for (BlockArgument arg : entry.getArguments()) {
-        auto type = dyn_cast<RankedTensorType>(arg.getType());
-        if (!fn.getArgAttr(arg.getArgNumber(), nn::NNDialect::kInputAttr) || !type ||
-            !type.getElementType().isSignlessInteger() || type.getElementType().isInteger(1))
-          continue;
-        Type stored = bytes ? Type(b.getIntegerType(8, /*isSigned=*/false)) : b.getF32Type();
-        arg.setType(type.clone(stored));
-        auto ids = nn::CastOp::create(b, fn.getLoc(), type, arg);
-        arg.replaceAllUsesExcept(ids, ids);
-      }
-      fn.setFunctionType(
-          b.getFunctionType(entry.getArgumentTypes(), fn.getFunctionType().getResults()));
-    }
+    auto toStored = [&](OpBuilder &b, BlockArgument arg, RankedTensorType type) -> Value {
+      Type elem = type.getElementType();
+      if (!elem.isSignlessInteger() || elem.isInteger(1))
+        return Value();
+      Type stored = bytes ? Type(b.getIntegerType(8, /*isSigned=*/false)) : b.getF32Type();
+      arg.setType(type.clone(stored));
+      return nn::CastOp::create(b, arg.getLoc(), type, arg).getResult();
+    };
+    retypeInputs(getOperation(), toStored);
   }
 };
 
