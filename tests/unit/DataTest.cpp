@@ -626,9 +626,15 @@ TEST(DataErrors, NpyBadLabels) {
   c.y = dir.path("y.npy");
   EXPECT_THAT(load(c), HasSubstr(dir.path("y.npy") +
                                  ": label 0.5 at index 1 is not an integer class index"));
+  // Labels [N, T]: one class per position of a sequence; each is checked.
   ASSERT_EQ(writeNpy(dir.path("y.npy"), NpyArray::fromDoubles("<f4", {2, 2}, {0, 1, 1, 0})), "");
-  EXPECT_THAT(load(c), HasSubstr(dir.path("y.npy") + ": classification needs one integer label "
-                                                     "per sample, found 2 values per sample"));
+  Dataset train, test;
+  ASSERT_EQ(loadData(c, {}, train, test), "");
+  EXPECT_EQ(train.targetWidth, 2);
+  EXPECT_EQ(train.labels, (std::vector<int32_t>{0, 1, 1, 0}));
+  ASSERT_EQ(writeNpy(dir.path("y.npy"), NpyArray::fromDoubles("<f4", {2, 2}, {0, 1, 1, 2.5})), "");
+  EXPECT_THAT(load(c), HasSubstr(dir.path("y.npy") +
+                                 ": label 2.5 at index 3 is not an integer class index"));
   ASSERT_EQ(writeNpy(dir.path("y.npy"), NpyArray::fromDoubles("<f4", {2, 0}, {})), "");
   EXPECT_THAT(load(c), HasSubstr(dir.path("y.npy") + ": the labels hold no value per sample"));
   // The .npy reader's own errors keep their path.
