@@ -26,6 +26,12 @@ def expect(cond, what, err):
         sys.exit(f"FAIL: {what}\n--- stderr:\n{err}")
 
 
+def empty_registrations():
+    """libomp's registration files that are empty: under the size limit libomp cannot size
+    its file, and an empty one crashes the next libomp process with the same pid."""
+    return {f for f in glob.glob("/dev/shm/__KMP_REGISTERED_LIB_*") if os.path.getsize(f) == 0}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -36,6 +42,7 @@ def main():
     ck = os.path.join(a.work, "ck.safetensors")
     for f in glob.glob(ck + "*"):
         os.remove(f)
+    torn_before = empty_registrations()
 
     r = subprocess.run(cmd + ["--epochs", "2", "--save", ck], capture_output=True, text=True)
     expect(r.returncode == 0, f"the first run exited with {r.returncode}", r.stderr)
@@ -70,6 +77,8 @@ def main():
     expect(open(ck, "rb").read() == other, "the file at the path changed", r.stderr)
     expect(not glob.glob(ck + ".tmp.*"), "a temporary file remains", r.stderr)
     print(r.stderr.strip())
+    left = empty_registrations() - torn_before
+    expect(not left, f"the limited runs left empty libomp registration files: {sorted(left)}", "")
     print("PASS")
 
 

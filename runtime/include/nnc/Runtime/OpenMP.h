@@ -19,7 +19,8 @@ namespace nnc::runtime {
 /// it at exit. A process killed (SIGKILL, the OOM killer) leaves its file behind, and one
 /// killed while writing it leaves it empty or partial: libomp 22 crashes reading such a file
 /// when a later process gets the same pid. No live process can hold our pid, so a file with
-/// it is stale: it is removed first.
+/// it is stale: it is removed first. At exit, an empty one (libomp could not size it, under
+/// `ulimit -f`) is removed too.
 void startOpenMP(int threads);
 
 /// The registration file libomp would use in this process under `dir` ("/dev/shm", "/tmp").
