@@ -21,8 +21,7 @@ std::string checkpointName(const SlotDesc &slot) {
 
 std::string emaName(const SlotDesc &slot) { return "ema." + slot.name; }
 
-/// "[3, 2]".
-static std::string shapeString(const std::vector<int64_t> &shape) {
+std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);

@@ -38,12 +38,6 @@ double trainNumber(ModuleOp module, StringRef key) {
   return 0;
 }
 
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
-}
 
 } // namespace
 
@@ -82,9 +76,9 @@ FailureOr<std::string> exportOnnxModel(ModuleOp module, const std::string &weigh
     if (t->dtype != runtime::DType::F32 || !type.getElementType().isF32() ||
         t->shape != std::vector<int64_t>(type.getShape().begin(), type.getShape().end())) {
       module.emitError() << from << "tensor '" << t->name << "' is "
-                         << runtime::dtypeName(t->dtype) << " " << shapeString(t->shape)
+                         << runtime::dtypeName(t->dtype) << " " << runtime::shapeString(t->shape)
                          << ", the model's '" << nameAttr.getValue() << "' is F32 "
-                         << shapeString(type.getShape());
+                         << runtime::shapeString(type.getShape().vec());
       return "";
     }
     return std::string(t->bytes.begin(), t->bytes.end());

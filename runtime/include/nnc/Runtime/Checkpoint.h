@@ -26,6 +26,9 @@
 
 namespace nnc::runtime {
 
+/// A tensor's shape in messages: "[3, 2]".
+std::string shapeString(const std::vector<int64_t> &shape);
+
 /// The name of a slot's tensor in a checkpoint, and of its EMA shadow.
 std::string checkpointName(const SlotDesc &slot);
 std::string emaName(const SlotDesc &slot);
